@@ -1,0 +1,122 @@
+/// The dapper tracer: spans with `UInt64` identifiers, the legacy sampler, default tags, a
+/// span pool, and a ``Reporter`` that receives every sampled span.
+///
+/// ```swift
+/// let tracer = DapperTracer(serviceName: "user-service", reporter: reporter)
+/// setGlobalTracer(tracer)
+/// ```
+public final class DapperTracer: Tracer {
+    /// The name every span of this tracer reports as its service.
+    public let serviceName: String
+    /// Where sampled spans go when they finish.
+    public let reporter: any Reporter
+    /// Decides which new traces are sampled.
+    public let sampler: any Sampler
+    /// The tags every recorded span starts with (SPEC 6).
+    public let defaultTags: [SpanTag]
+    private let pool: SpanPool?
+
+    /// Creates a tracer.
+    ///
+    /// - Parameters:
+    ///   - serviceName: the service's name; `nil` takes the environment variable `APP_ID`,
+    ///     else the executable's name.
+    ///   - reporter: receives sampled spans.
+    ///   - sampler: the legacy probability sampler by default; ``AlwaysSampler`` disables
+    ///     sampling (every trace sampled with probability 1).
+    ///   - defaultTags: `region`, `zone`, `hostname` and `ip` from the environment by default.
+    ///   - usesSpanPool: recycle span storage (the default). Turning it off allocates each
+    ///     span anew; it exists to measure what the pool buys.
+    public init(
+        serviceName: String? = nil,
+        reporter: any Reporter,
+        sampler: any Sampler = ProbabilitySampler(),
+        defaultTags: [SpanTag] = DefaultTags.fromEnvironment(),
+        usesSpanPool: Bool = true
+    ) {
+        self.serviceName = serviceName ?? DefaultTags.serviceNameFromEnvironment()
+        self.reporter = reporter
+        self.sampler = sampler
+        self.defaultTags = defaultTags
+        self.pool = usesSpanPool ? SpanPool.shared : nil
+    }
+
+    public func new(_ operationName: String, debug: Bool) -> DapperSpan {
+        let traceID = IdentifierGenerator.next()
+        let decision = sampler.decide(traceID: traceID, operationName: operationName)
+        var flags: SpanContext.Flags = decision.isSampled ? .sampled : []
+        if debug { flags.insert(.debug) }
+        let context = SpanContext(
+            traceID: traceID,
+            spanID: traceID,
+            parentID: 0,
+            flags: flags,
+            probability: decision.isSampled ? decision.probability : 0,
+            level: 1
+        )
+        let span = startSpan(operationName, context: context, kind: "server")
+        if debug { span.setTag(SpanTag(key: SpanTagKey.debug, value: .bool(true))) }
+        return span
+    }
+
+    public func extract(from carrier: some Carrier) throws(ExtractError) -> DapperSpan {
+        guard let value = carrier.get(Propagation.kratosTraceIDKey) else { throw .notFound }
+        let remote: SpanContext
+        do {
+            remote = try SpanContext(parsing: value)
+        } catch {
+            throw .malformed(error)
+        }
+        return continueTrace(remote)
+    }
+
+    /// Continues a trace whose context came from a peer by other means (another header
+    /// format, a message queue): a child of the remote span, of kind `server`, with an empty
+    /// operation name. The remote's sampled and debug flags are kept.
+    public func continueTrace(_ remote: SpanContext) -> DapperSpan {
+        let context = SpanContext(
+            traceID: remote.traceID,
+            spanID: IdentifierGenerator.next(),
+            parentID: remote.spanID,
+            flags: remote.flags,
+            probability: 0,
+            level: 1
+        )
+        return startSpan("", context: context, kind: "server")
+    }
+
+    public func flush(timeout: Duration) async -> FlushResult {
+        await reporter.flush(timeout: timeout)
+    }
+
+    public func close(timeout: Duration) async -> FlushResult {
+        await reporter.close(timeout: timeout)
+    }
+
+    func startSpan(_ operationName: String, context: SpanContext, kind: String) -> DapperSpan {
+        let storage = pool?.take() ?? SpanStorage()
+        let generation = storage.withLockedState { state in
+            state.start(tracer: self, operationName: operationName, context: context, kind: kind)
+        }
+        return DapperSpan(storage: storage, generation: generation)
+    }
+
+    func recycle(_ storage: SpanStorage) {
+        pool?.recycle(storage)
+    }
+}
+
+/// A tracer that records nothing: every span is ``DapperSpan/noop``. The process-wide tracer
+/// until ``setGlobalTracer(_:)`` is called.
+public struct NoopTracer: Tracer {
+    /// Creates the tracer.
+    public init() {}
+
+    public func new(_ operationName: String, debug: Bool) -> DapperSpan { .noop }
+
+    /// Returns the no-op span: a service without tracing still serves traced requests.
+    public func extract(from carrier: some Carrier) throws(ExtractError) -> DapperSpan { .noop }
+
+    public func flush(timeout: Duration) async -> FlushResult { FlushResult() }
+    public func close(timeout: Duration) async -> FlushResult { FlushResult() }
+}

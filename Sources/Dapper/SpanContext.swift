@@ -1,0 +1,220 @@
+/// The identity of a span within a trace, and the part of it that crosses process boundaries.
+///
+/// Its text form, `{traceID}:{spanID}:{parentID}:{flags}` in lower-case hex without padding,
+/// is the value of the `kratos-trace-id` header that Kratos (Go) services send and accept:
+///
+/// ```swift
+/// let context = try SpanContext(parsing: "3e8:7d0:0:1")
+/// context.traceID      // 1000
+/// context.isSampled    // true
+/// context.description  // "3e8:7d0:0:1"
+/// ```
+///
+/// ``level`` and ``probability`` are local: the text form does not carry them.
+public struct SpanContext: Sendable, Hashable {
+    /// The trace every span of one request shares. Never 0 in a context made or parsed here.
+    public var traceID: UInt64
+    /// This span's identifier. A root span's span ID equals its trace ID.
+    public var spanID: UInt64
+    /// The parent span's identifier, 0 for a root span.
+    public var parentID: UInt64
+    /// Bit ``Flags/sampled`` and bit ``Flags/debug``; other bits are carried as they came.
+    public var flags: Flags
+    /// The probability with which the trace was sampled (1 when sampled unconditionally,
+    /// 0 when unknown, for example for a context that came from a peer).
+    public var probability: Float
+    /// The depth of the span in its trace within this process: a root is 1, its child 2.
+    public var level: Int
+
+    /// Creates a context from its fields.
+    public init(
+        traceID: UInt64,
+        spanID: UInt64,
+        parentID: UInt64 = 0,
+        flags: Flags = [],
+        probability: Float = 0,
+        level: Int = 1
+    ) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.parentID = parentID
+        self.flags = flags
+        self.probability = probability
+        self.level = level
+    }
+
+    /// Whether the trace is sampled: its spans are recorded and reported.
+    public var isSampled: Bool { flags.contains(.sampled) }
+
+    /// Whether the trace was marked for debugging: its spans are recorded and reported
+    /// whatever the sampler decided.
+    public var isDebug: Bool { flags.contains(.debug) }
+
+    /// The flags byte of a span context.
+    public struct Flags: OptionSet, Sendable, Hashable {
+        /// The byte as it is propagated.
+        public var rawValue: UInt8
+
+        /// Creates flags from the propagated byte.
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// The trace is sampled (bit 0x01).
+        public static let sampled = Flags(rawValue: 0x01)
+        /// The trace is being debugged (bit 0x02).
+        public static let debug = Flags(rawValue: 0x02)
+    }
+}
+
+// MARK: - Text form
+
+extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
+    /// The propagated text form, `{traceID}:{spanID}:{parentID}:{flags}` in lower-case hex.
+    ///
+    /// The only allocation is the returned string's own storage.
+    public var description: String {
+        // 3 × 16 hex digits + 2 flag digits + 3 separators.
+        String(unsafeUninitializedCapacity: 53) { buffer in
+            var index = 0
+            writeHex(traceID, into: buffer, at: &index)
+            buffer[index] = UInt8(ascii: ":"); index += 1
+            writeHex(spanID, into: buffer, at: &index)
+            buffer[index] = UInt8(ascii: ":"); index += 1
+            writeHex(parentID, into: buffer, at: &index)
+            buffer[index] = UInt8(ascii: ":"); index += 1
+            writeHex(UInt64(flags.rawValue), into: buffer, at: &index)
+            return index
+        }
+    }
+
+    /// Parses the text form; returns `nil` where ``init(parsing:)`` would throw.
+    public init?(_ description: String) {
+        guard let context = try? SpanContext(parsing: description) else { return nil }
+        self = context
+    }
+
+    /// Parses the propagated text form, with the Go original's rules (SPEC 1).
+    ///
+    /// - At least four `:`-separated fields; fields after the fourth are ignored.
+    /// - Each of the first four is an unsigned 64-bit hex number, upper or lower case;
+    ///   empty fields, signs, `0x`, white space and overflow are rejected.
+    /// - `flags` keeps the low 8 bits of its number.
+    /// - A trace ID or span ID of 0 is rejected (the original accepted it).
+    ///
+    /// The parsed context has ``level`` 0 and ``probability`` 0: neither is propagated.
+    ///
+    /// - Throws: ``SpanContextParseError``; never crashes, whatever the bytes.
+    public init(parsing text: String) throws(SpanContextParseError) {
+        var text = text
+        let parsed = text.withUTF8 { bytes in Self.parse(bytes) }
+        switch parsed {
+        case .success(let context): self = context
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Parses the text form from raw bytes (for example a header value that is not valid UTF-8).
+    public init(parsing bytes: some Collection<UInt8>) throws(SpanContextParseError) {
+        let parsed =
+            bytes.withContiguousStorageIfAvailable { Self.parse($0) }
+            ?? Array(bytes).withUnsafeBufferPointer { Self.parse($0) }
+        switch parsed {
+        case .success(let context): self = context
+        case .failure(let error): throw error
+        }
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<SpanContext, SpanContextParseError> {
+        if bytes.isEmpty { return .failure(.empty) }
+        var numbers: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var field = 0
+        var value: UInt64 = 0
+        var digits = 0
+        var index = 0
+        while field < 4 {
+            let byte: UInt8? = index < bytes.count ? bytes[index] : nil
+            index += 1
+            if byte == nil || byte == UInt8(ascii: ":") {
+                if digits == 0 {
+                    return .failure(byte == nil && field < 3 ? .missingFields(found: field + 1) : .invalidNumber(field: field))
+                }
+                switch field {
+                case 0: numbers.0 = value
+                case 1: numbers.1 = value
+                case 2: numbers.2 = value
+                default: numbers.3 = value
+                }
+                field += 1
+                value = 0
+                digits = 0
+                if byte == nil && field < 4 { return .failure(.missingFields(found: field)) }
+                continue
+            }
+            guard let byte, let nibble = hexValue(byte) else { return .failure(.invalidNumber(field: field)) }
+            // A 17th significant digit overflows 64 bits; leading zeros do not count.
+            if value >> 60 != 0 { return .failure(.invalidNumber(field: field)) }
+            value = value << 4 | UInt64(nibble)
+            digits += 1
+        }
+        if numbers.0 == 0 || numbers.1 == 0 { return .failure(.zeroID) }
+        return .success(SpanContext(
+            traceID: numbers.0,
+            spanID: numbers.1,
+            parentID: numbers.2,
+            flags: Flags(rawValue: UInt8(truncatingIfNeeded: numbers.3)),
+            probability: 0,
+            level: 0
+        ))
+    }
+}
+
+/// Why a `kratos-trace-id` value was not accepted.
+public enum SpanContextParseError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The value is empty.
+    case empty
+    /// Fewer than four `:`-separated fields (`found` of them).
+    case missingFields(found: Int)
+    /// Field `field` (0 = trace ID, 1 = span ID, 2 = parent ID, 3 = flags) is not an
+    /// unsigned hex number that fits in 64 bits.
+    case invalidNumber(field: Int)
+    /// The trace ID or the span ID is 0.
+    case zeroID
+
+    /// Whether the value is malformed (as opposed to empty, or well-formed with a zero ID).
+    public var isMalformed: Bool {
+        switch self {
+        case .missingFields, .invalidNumber: true
+        case .empty, .zeroID: false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .empty: "empty span context"
+        case .missingFields(let found): "malformed span context: \(found) of 4 fields"
+        case .invalidNumber(let field): "malformed span context: field \(field) is not a 64-bit hex number"
+        case .zeroID: "span context with a zero trace or span ID"
+        }
+    }
+}
+
+@inline(__always)
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte &- UInt8(ascii: "A") &+ 10
+    default: nil
+    }
+}
+
+@inline(__always)
+func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+    let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
+    var shift = (digits - 1) * 4
+    while shift >= 0 {
+        let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+        buffer[index] = nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
+        index += 1
+        shift -= 4
+    }
+}

@@ -1,0 +1,89 @@
+/// A timestamped event in a span: a few key/value text fields (SPEC 4).
+public struct SpanLog: Sendable, Hashable {
+    /// When the event happened, in nanoseconds since the Unix epoch.
+    public var timestampNanos: Int64
+    /// The event's fields, in the order they were given.
+    public var fields: SpanLogFields
+
+    /// Creates a log entry.
+    public init(timestampNanos: Int64, fields: SpanLogFields) {
+        self.timestampNanos = timestampNanos
+        self.fields = fields
+    }
+}
+
+/// One key/value field of a log entry.
+public struct SpanLogField: Sendable, Hashable {
+    /// The field's name, for example `event` or `message`.
+    public var key: String
+    /// The field's text.
+    public var value: String
+
+    /// Creates a field.
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// The fields of a log entry: an array that keeps one or two fields inline.
+///
+/// Nearly every log entry carries one or two fields (`message`; `event` and `message`), so
+/// those need no heap allocation: finishing a span with an error stays allocation-free.
+public struct SpanLogFields: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    private enum Storage: Sendable, Hashable {
+        case none
+        case one(SpanLogField)
+        case two(SpanLogField, SpanLogField)
+        case many([SpanLogField])
+    }
+
+    private var storage: Storage
+
+    /// Creates the fields from a sequence.
+    public init(_ fields: some Sequence<SpanLogField>) {
+        let array = Array(fields)
+        switch array.count {
+        case 0: storage = .none
+        case 1: storage = .one(array[0])
+        case 2: storage = .two(array[0], array[1])
+        default: storage = .many(array)
+        }
+    }
+
+    /// Creates the fields from a list.
+    public init(arrayLiteral elements: SpanLogField...) { self.init(elements) }
+
+    /// One field.
+    public init(_ field: SpanLogField) { storage = .one(field) }
+
+    /// Two fields.
+    public init(_ first: SpanLogField, _ second: SpanLogField) { storage = .two(first, second) }
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch storage {
+        case .none: 0
+        case .one: 1
+        case .two: 2
+        case .many(let fields): fields.count
+        }
+    }
+
+    public subscript(position: Int) -> SpanLogField {
+        switch storage {
+        case .one(let field) where position == 0: return field
+        case .two(let first, let second) where position == 0 || position == 1: return position == 0 ? first : second
+        case .many(let fields): return fields[position]
+        default: preconditionFailure("SpanLogFields index \(position) out of range")
+        }
+    }
+
+    public static func == (lhs: SpanLogFields, rhs: SpanLogFields) -> Bool { lhs.elementsEqual(rhs) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for field in self { hasher.combine(field) }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct DapperCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dapper",
+        abstract: "The Dapper tracer's command-line tool.",
+        subcommands: [DemoCommand.self],
+        defaultSubcommand: DemoCommand.self
+    )
+}
