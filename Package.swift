@@ -26,6 +26,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
+        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
     ],
     swiftLanguageModes: [.v6]
