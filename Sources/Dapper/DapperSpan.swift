@@ -42,40 +42,46 @@ public struct DapperSpan: Trace, Hashable {
     }
 
     public func fork(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: "client")
+        child(operationName, kind: .client)
     }
 
     public func follow(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: "producer")
+        child(operationName, kind: .producer)
     }
 
-    private func child(_ operationName: String, kind: String) -> DapperSpan {
+    private func child(_ operationName: String, kind: SpanKind) -> DapperSpan {
         guard let storage else { return .noop }
-        let parent: (context: SpanContext, tracer: DapperTracer)? = storage.withLockedState { state in
-            guard state.generation == generation, state.isOpen, let tracer = state.tracer,
-                state.children <= Self.maxChildren
-            else { return nil }
-            state.children += 1
-            return (state.context, tracer)
+        storage.lock()
+        let state = storage.state
+        guard storage.isOpen(generation), let tracer = state.pointee.tracer,
+            state.pointee.children <= Self.maxChildren
+        else {
+            storage.unlock()
+            return .noop
         }
-        guard let parent, parent.context.level <= Self.maxLevel else { return .noop }
+        state.pointee.children += 1
+        let parent = state.pointee.context
+        storage.unlock()
+        guard parent.level <= Self.maxLevel else { return .noop }
         let context = SpanContext(
-            traceID: parent.context.traceID,
+            traceID: parent.traceID,
             spanID: IdentifierGenerator.next(),
-            parentID: parent.context.spanID,
-            flags: parent.context.flags,
-            probability: parent.context.probability,
-            level: parent.context.level + 1
+            parentID: parent.spanID,
+            flags: parent.flags,
+            probability: parent.probability,
+            level: parent.level + 1
         )
-        return parent.tracer.startSpan(operationName, context: context, kind: kind)
+        return tracer.startSpan(operationName, context: context, kind: kind)
     }
 
     @discardableResult
     public func setTag(_ tag: SpanTag) -> DapperSpan {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            state.appendTag(tag)
+        guard let storage else { return self }
+        storage.lock()
+        if storage.isOpen(generation) && storage.state.pointee.isRecording {
+            storage.state.pointee.appendTag(tag)
         }
+        storage.unlock()
         return self
     }
 
@@ -111,51 +117,91 @@ public struct DapperSpan: Trace, Hashable {
         finish(error: error, endTimeNanos: nil)
     }
 
+    /// Ends the span with an error of a type known where it is called; see ``finish(error:)``.
+    ///
+    /// Describing an error behind `any Error` takes dynamic casts (several hundred instructions
+    /// each). With the concrete type the casts are resolved when this is specialised in the
+    /// caller, so an error finish costs little more than a plain one.
+    @inlinable
+    public func finish<Failure: Error>(error: Failure) {
+        guard isRecordingOpen else { return finishDescribed(nil, endTimeNanos: nil) }
+        let message: String
+        if !(error is any TextOutputStreamable), let describable = error as? any CustomStringConvertible {
+            message = describable.description
+        } else {
+            message = String(describing: error)
+        }
+        finishDescribed((message, (error as? any StackTraceCarryingError)?.stackTrace), endTimeNanos: nil)
+    }
+
     /// Ends the span at an explicit wall-clock instant, in nanoseconds since the Unix epoch
     /// (for instrumentation APIs that pass the end time); see ``finish(error:)``. An end before
     /// the start gives a duration of 0.
     public func finish(error: (any Error)?, endTimeNanos: Int64?) {
-        guard let storage else { return }
         // The error's description is user code: never run it under the span's lock, where
         // code that reads this span (a logger adding trace metadata, say) would deadlock.
         var errorText: (message: String, stack: String?)? = nil
-        if let error, storage.withLockedState({ $0.generation == generation && $0.isOpen && $0.isRecording }) {
+        if let error, isRecordingOpen {
             errorText = (String(describing: error), (error as? any StackTraceCarryingError)?.stackTrace)
         }
-        let ended: (span: FinishedSpan?, tracer: DapperTracer)? = storage.withLockedState { state in
-            guard state.generation == generation, state.isOpen, let tracer = state.tracer else { return nil }
-            state.isOpen = false
-            state.generation &+= 1
-            guard state.isRecording else { return (nil, tracer) }
-            let duration: Int64
-            if let endTimeNanos {
-                duration = max(0, endTimeNanos &- state.startWallNanos)
-            } else {
-                duration = max(0, SpanClock.monotonicNanos() &- state.startMonotonicNanos)
-            }
-            if let errorText {
-                let at = state.startWallNanos &+ duration
-                state.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
-                state.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
-                if let stack = errorText.stack {
-                    state.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
-                }
-            }
-            let span = FinishedSpan(
-                serviceName: tracer.serviceName,
-                operationName: state.operationName,
-                context: state.context,
-                startTimeNanos: state.startWallNanos,
-                durationNanos: duration,
-                tags: state.tags,
-                logs: state.logs,
-                references: state.references
-            )
-            return (span, tracer)
+        finishDescribed(errorText, endTimeNanos: endTimeNanos)
+    }
+
+    /// Whether the span is open and recorded (so that describing an error is worth it).
+    @usableFromInline
+    var isRecordingOpen: Bool {
+        storage?.withLockedState { $0.generation == generation && $0.isOpen && $0.isRecording } ?? false
+    }
+
+    @usableFromInline
+    func finishDescribed(_ errorText: (message: String, stack: String?)?, endTimeNanos: Int64?) {
+        guard let storage else { return }
+        storage.lock()
+        let state = storage.state
+        guard storage.isOpen(generation), let tracer = state.pointee.tracer else {
+            storage.unlock()
+            return
         }
-        guard let ended else { return }
-        if let span = ended.span { ended.tracer.reporter.report(span) }
-        ended.tracer.recycle(storage)
+        state.pointee.isOpen = false
+        state.pointee.generation &+= 1
+        guard state.pointee.isRecording else {
+            storage.unlock()
+            tracer.recycle(storage)
+            return
+        }
+        let duration: Int64
+        if let endTimeNanos {
+            duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
+        } else {
+            duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
+        }
+        if let errorText {
+            let at = state.pointee.startWallNanos &+ duration
+            state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
+            if let stack = errorText.stack {
+                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
+            }
+        }
+        let records = state.pointee.takeRecords()
+        var span = FinishedSpan(
+            serviceName: tracer.serviceName,
+            operationName: state.pointee.operationName,
+            context: state.pointee.context,
+            startTimeNanos: state.pointee.startWallNanos,
+            durationNanos: duration,
+            tags: SpanTags(shared: tracer.sharedTags(state.pointee.kind), own: records.tags),
+            logs: records.logs,
+            references: records.references
+        )
+        storage.unlock()
+        // Outside the lock: the reporter is user code too. No handle reaches the state any
+        // more (its generation moved on), so only this call touches it until it is recycled.
+        tracer.reporter.report(span)
+        // No lock needed: stale handles only read `generation` and `isOpen` (under the lock),
+        // and no one else writes this state until it is taken from the pool again.
+        state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
+        tracer.recycle(storage)
     }
 
     public static func == (lhs: DapperSpan, rhs: DapperSpan) -> Bool {

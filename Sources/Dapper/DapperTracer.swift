@@ -14,7 +14,10 @@ public final class DapperTracer: Tracer {
     public let sampler: any Sampler
     /// The tags every recorded span starts with (SPEC 6).
     public let defaultTags: [SpanTag]
-    private let pool: SpanPool?
+    private let usesSpanPool: Bool
+    /// The default tags followed by each kind's `span.kind` tag, indexed by `SpanKind`: every
+    /// span shares one of these arrays instead of copying the tags.
+    private let sharedTagsByKind: [[SpanTag]]
 
     /// Creates a tracer.
     ///
@@ -38,7 +41,11 @@ public final class DapperTracer: Tracer {
         self.reporter = reporter
         self.sampler = sampler
         self.defaultTags = defaultTags
-        self.pool = usesSpanPool ? SpanPool.shared : nil
+        self.usesSpanPool = usesSpanPool
+        self.sharedTagsByKind = SpanKind.allCases.map { kind in
+            guard let value = kind.tagValue else { return defaultTags }
+            return defaultTags + [SpanTag(key: SpanTagKey.spanKind, value: .string(value))]
+        }
     }
 
     public func new(_ operationName: String, debug: Bool) -> DapperSpan {
@@ -54,7 +61,7 @@ public final class DapperTracer: Tracer {
             probability: decision.isSampled ? decision.probability : 0,
             level: 1
         )
-        let span = startSpan(operationName, context: context, kind: "server")
+        let span = startSpan(operationName, context: context, kind: .server)
         if debug { span.setTag(SpanTag(key: SpanTagKey.debug, value: .bool(true))) }
         return span
     }
@@ -82,7 +89,7 @@ public final class DapperTracer: Tracer {
             probability: 0,
             level: 1
         )
-        return startSpan("", context: context, kind: "server")
+        return startSpan("", context: context, kind: .server)
     }
 
     public func flush(timeout: Duration) async -> FlushResult {
@@ -93,16 +100,20 @@ public final class DapperTracer: Tracer {
         await reporter.close(timeout: timeout)
     }
 
-    func startSpan(_ operationName: String, context: SpanContext, kind: String) -> DapperSpan {
-        let storage = pool?.take() ?? SpanStorage()
-        let generation = storage.withLockedState { state in
-            state.start(tracer: self, operationName: operationName, context: context, kind: kind)
-        }
+    @inline(__always)
+    func sharedTags(_ kind: SpanKind) -> [SpanTag] { sharedTagsByKind[kind.rawValue] }
+
+    func startSpan(_ operationName: String, context: SpanContext, kind: SpanKind) -> DapperSpan {
+        let storage = usesSpanPool ? SpanPool.take() : SpanStorage()
+        storage.lock()
+        let generation = storage.state.pointee.start(
+            tracer: self, operationName: operationName, context: context, kind: kind)
+        storage.unlock()
         return DapperSpan(storage: storage, generation: generation)
     }
 
     func recycle(_ storage: SpanStorage) {
-        pool?.recycle(storage)
+        if usesSpanPool { SpanPool.recycle(storage) }
     }
 }
 

@@ -16,7 +16,7 @@ public struct FinishedSpan: Sendable, Hashable {
     public var durationNanos: Int64
     /// The tags, in the order they were set: the tracer's default tags, `span.kind`, then the
     /// caller's.
-    public var tags: [SpanTag]
+    public var tags: SpanTags
     /// The log entries, in the order they were made.
     public var logs: [SpanLog]
     /// Causal links to other spans (`span.proto` `references`).
@@ -29,7 +29,7 @@ public struct FinishedSpan: Sendable, Hashable {
         context: SpanContext,
         startTimeNanos: Int64,
         durationNanos: Int64,
-        tags: [SpanTag] = [],
+        tags: SpanTags = [],
         logs: [SpanLog] = [],
         references: [SpanReference] = []
     ) {

@@ -10,7 +10,7 @@ public enum IdentifierGenerator {
     public static func next() -> UInt64 {
         let state = ThreadLocalState.current
         while true {
-            let value = state.random.next()
+            let value = state.pointee.random.next()
             if value != 0 { return value }
         }
     }
@@ -19,6 +19,6 @@ public enum IdentifierGenerator {
     @inline(__always)
     static func nextUnitFloat() -> Float {
         // 24 bits: every value is exactly representable as a Float.
-        Float(ThreadLocalState.current.random.next() >> 40) * 0x1p-24
+        Float(ThreadLocalState.current.pointee.random.next() >> 40) * 0x1p-24
     }
 }

@@ -12,7 +12,7 @@ public protocol Carrier {
 /// Names used in propagation.
 public enum Propagation {
     /// The header (HTTP) and metadata key (gRPC) that carries the span context text.
-    public static let kratosTraceIDKey = "kratos-trace-id"
+    public static var kratosTraceIDKey: String { "kratos-trace-id" }
 }
 
 /// Why a trace could not be continued from a carrier. The server then starts a new trace.

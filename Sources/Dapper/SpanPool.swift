@@ -30,65 +30,95 @@ final class SpanPool: Sendable {
 
     /// A storage for a new span: from this thread's magazine, else the depot, else new.
     @inline(__always)
-    func take() -> SpanStorage {
+    static func take() -> SpanStorage {
         let local = ThreadLocalState.current
-        if let storage = local.magazine.popLast() { return storage }
-        return refill(&local.magazine)
+        let count = local.pointee.magazineCount
+        if count > 0 {
+            local.pointee.magazineCount = count - 1
+            return local.pointee.magazine[count - 1].takeRetainedValue()
+        }
+        return shared.refill(local)
     }
 
     /// Gives back the storage of a finished span.
     @inline(__always)
-    func recycle(_ storage: SpanStorage) {
+    static func recycle(_ storage: SpanStorage) {
         let local = ThreadLocalState.current
-        if local.magazine.count < Self.magazineCapacity {
-            local.magazine.append(storage)
+        let count = local.pointee.magazineCount
+        if count < Self.magazineCapacity {
+            local.pointee.magazine[count] = Unmanaged.passRetained(storage)
+            local.pointee.magazineCount = count + 1
             return
         }
-        spill(&local.magazine, storage)
+        shared.spill(local, storage)
     }
 
     /// The number of storages in the depot (for tests and diagnostics).
     var depotCount: Int { depot.withLock { $0.storages.count } }
 
     @inline(never)
-    private func refill(_ magazine: inout [SpanStorage]) -> SpanStorage {
-        let wanted = Self.magazineCapacity / 2
-        depot.withLock { depot in
-            let moved = min(wanted, depot.storages.count)
-            magazine.append(contentsOf: depot.storages.suffix(moved))
-            depot.storages.removeLast(moved)
+    private func refill(_ local: UnsafeMutablePointer<ThreadLocalState>) -> SpanStorage {
+        let magazine = local.pointee.magazine
+        let moved: Int = depot.withLock { depot in
+            let moved = min(Self.magazineCapacity / 2, depot.storages.count)
+            for index in 0..<moved {
+                magazine[index] = Unmanaged.passRetained(depot.storages.removeLast())
+            }
             depot.lowWater = min(depot.lowWater, depot.storages.count)
-            trimIfDue(&depot)
+            return moved
         }
-        return magazine.popLast() ?? SpanStorage()
+        if moved == 0 { return SpanStorage() }
+        // Trimming happens on spills only: a thread that refills is short of storage.
+        local.pointee.magazineCount = moved - 1
+        return magazine[moved - 1].takeRetainedValue()
     }
 
     @inline(never)
-    private func spill(_ magazine: inout [SpanStorage], _ storage: SpanStorage) {
+    private func spill(_ local: UnsafeMutablePointer<ThreadLocalState>, _ storage: SpanStorage) {
+        let magazine = local.pointee.magazine
         let moved = Self.magazineCapacity / 2
+        let keep = Self.magazineCapacity - moved
+        // The upper half leaves the magazine: into the depot while it has room, else freed
+        // (after the lock is released).
+        var freed: [SpanStorage] = []
         depot.withLock { depot in
-            let room = max(0, Self.depotCapacity - depot.storages.count)
-            depot.storages.append(contentsOf: magazine.suffix(min(moved, room)))
-            trimIfDue(&depot)
+            for index in keep..<Self.magazineCapacity {
+                let leaving = magazine[index].takeRetainedValue()
+                if depot.storages.count < Self.depotCapacity {
+                    depot.storages.append(leaving)
+                } else {
+                    freed.append(leaving)
+                }
+            }
+            trimIfDue(&depot, freeingInto: &freed)
         }
-        // What did not fit in the depot is freed here, outside the lock.
-        magazine.removeLast(moved)
-        magazine.append(storage)
+        magazine[keep] = Unmanaged.passRetained(storage)
+        local.pointee.magazineCount = keep + 1
+        freed.removeAll()
     }
 
     /// Moves a magazine into the depot (when its thread exits).
-    func returnMagazine(_ magazine: inout [SpanStorage]) {
+    func returnMagazine(_ magazine: UnsafeMutablePointer<Unmanaged<SpanStorage>>, count: Int) {
+        var freed: [SpanStorage] = []
         depot.withLock { depot in
-            let room = max(0, Self.depotCapacity - depot.storages.count)
-            depot.storages.append(contentsOf: magazine.prefix(room))
+            for index in 0..<count {
+                let leaving = magazine[index].takeRetainedValue()
+                if depot.storages.count < Self.depotCapacity {
+                    depot.storages.append(leaving)
+                } else {
+                    freed.append(leaving)
+                }
+            }
         }
-        magazine.removeAll()
+        freed.removeAll()
     }
 
-    private func trimIfDue(_ depot: inout Depot) {
+    private func trimIfDue(_ depot: inout Depot, freeingInto freed: inout [SpanStorage]) {
         let second = SpanClock.coarseUnixSeconds()
         guard second != depot.lastTrimSecond else { return }
-        depot.storages.removeFirst(min(depot.lowWater, depot.storages.count))
+        let unneeded = min(depot.lowWater, depot.storages.count)
+        freed.append(contentsOf: depot.storages.prefix(unneeded))
+        depot.storages.removeFirst(unneeded)
         depot.lastTrimSecond = second
         depot.lowWater = depot.storages.count
     }

@@ -5,10 +5,11 @@
 /// second `finish`, or any call through a handle after its `finish`, finds a different
 /// generation and does nothing, even when the storage has been handed to a new span.
 final class SpanStorage: @unchecked Sendable {
-    // Safe to share: `state` is only read or written between `lock.lock()` and
-    // `lock.unlock()` (see `withLockedState`), and the pointer itself never changes.
-    private let lock = SpanLock()
-    private let state: UnsafeMutablePointer<SpanState>
+    // Safe to share: `state` is only read or written between `lock()` and `unlock()`
+    // (`withLockedState` does both), and the pointer itself never changes.
+    private let spanLock = SpanLock()
+    /// The state; touch it only while holding the lock.
+    let state: UnsafeMutablePointer<SpanState>
 
     init() {
         state = .allocate(capacity: 1)
@@ -20,12 +21,27 @@ final class SpanStorage: @unchecked Sendable {
         state.deallocate()
     }
 
+    /// Takes the lock. Hot paths lock explicitly so that large values (a `FinishedSpan`) are
+    /// built in place rather than returned through a closure's generic result.
+    @inline(__always)
+    func lock() { spanLock.lock() }
+
+    /// Releases the lock.
+    @inline(__always)
+    func unlock() { spanLock.unlock() }
+
     /// Runs `body` on the state while holding the lock.
     @inline(__always)
     func withLockedState<Result>(_ body: (inout SpanState) -> Result) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
+        spanLock.lock()
+        defer { spanLock.unlock() }
         return body(&state.pointee)
+    }
+
+    /// Whether the state belongs to the open span of `generation`; call with the lock held.
+    @inline(__always)
+    func isOpen(_ generation: UInt64) -> Bool {
+        state.pointee.generation == generation && state.pointee.isOpen
     }
 }
 
@@ -36,6 +52,9 @@ struct SpanState {
     /// Whether the span is open (started and not yet finished).
     var isOpen = false
     var tracer: DapperTracer?
+    var kind = SpanKind.internal
+    /// How many tags the tracer's shared prefix (default tags and `span.kind`) holds.
+    var sharedTagCount = 0
     var operationName = ""
     var context = SpanContext(traceID: 0, spanID: 0)
     /// Sampled or debug: only then are tags, logs and times kept.
@@ -43,6 +62,7 @@ struct SpanState {
     var children = 0
     var startWallNanos: Int64 = 0
     var startMonotonicNanos: Int64 = 0
+    /// The span's own tags, after the shared prefix.
     var tags: [SpanTag] = []
     var logs: [SpanLog] = []
     var references: [SpanReference] = []
@@ -57,30 +77,53 @@ struct SpanState {
         tracer: DapperTracer,
         operationName: String,
         context: SpanContext,
-        kind: String
+        kind: SpanKind
     ) -> UInt64 {
         generation &+= 1
         isOpen = true
-        self.tracer = tracer
+        // Most processes have one tracer: skip the retain and release of reassigning it.
+        if self.tracer !== tracer { self.tracer = tracer }
         self.operationName = operationName
         self.context = context
+        self.kind = kind
         isRecording = context.isSampled || context.isDebug
         children = 0
-        if tags.capacity > Self.retainedTagCapacity { tags = [] } else { tags.removeAll(keepingCapacity: true) }
-        if logs.capacity > Self.retainedLogCapacity { logs = [] } else { logs.removeAll(keepingCapacity: true) }
-        if !references.isEmpty { references.removeAll() }
         if isRecording {
             (startWallNanos, startMonotonicNanos) = SpanClock.now()
-            tags.append(contentsOf: tracer.defaultTags)
-            tags.append(SpanTag(key: SpanTagKey.spanKind, value: .string(kind)))
+            sharedTagCount = tracer.sharedTags(kind).count
         }
         return generation
     }
 
+    /// Takes the recorded tags, logs and references out for a `FinishedSpan`, without copying.
+    mutating func takeRecords() -> (tags: [SpanTag], logs: [SpanLog], references: [SpanReference]) {
+        var taken: (tags: [SpanTag], logs: [SpanLog], references: [SpanReference]) = ([], [], [])
+        swap(&taken.tags, &tags)
+        swap(&taken.logs, &logs)
+        swap(&taken.references, &references)
+        return taken
+    }
+
+    /// Puts back the arrays of a reported span, emptied, so that the next span reuses their
+    /// memory; arrays that grew beyond a typical span's needs, or that the reporter kept, are
+    /// let go instead.
+    mutating func restoreRecords(tags: inout [SpanTag], logs: inout [SpanLog]) {
+        if tags.capacity <= Self.retainedTagCapacity {
+            // Element by element: a span has few tags, and `removeAll(keepingCapacity:)` goes
+            // through the general `replaceSubrange`, several times slower for so few.
+            while tags.popLast() != nil {}
+            swap(&tags, &self.tags)
+        }
+        if logs.capacity <= Self.retainedLogCapacity {
+            while logs.popLast() != nil {}
+            swap(&logs, &self.logs)
+        }
+    }
+
     /// Adds a tag under the limit of SPEC 4: the tag that reaches 128 brings the marker.
     mutating func appendTag(_ tag: SpanTag) {
-        if tags.count < DapperSpan.maxTags { tags.append(tag) }
-        if tags.count == DapperSpan.maxTags {
+        if sharedTagCount + tags.count < DapperSpan.maxTags { tags.append(tag) }
+        if sharedTagCount + tags.count == DapperSpan.maxTags {
             tags.append(SpanTag(key: SpanTagKey.traceError, value: .string("too many tags")))
         }
     }
@@ -93,6 +136,23 @@ struct SpanState {
                 timestampNanos: timestampNanos,
                 fields: SpanLogFields(SpanLogField(key: SpanTagKey.traceError, value: "too many logs"))
             ))
+        }
+    }
+}
+
+/// A span's kind, which its `span.kind` tag states.
+enum SpanKind: Int, CaseIterable {
+    case server, client, producer, consumer
+    /// No `span.kind` tag.
+    case `internal`
+
+    var tagValue: String? {
+        switch self {
+        case .server: "server"
+        case .client: "client"
+        case .producer: "producer"
+        case .consumer: "consumer"
+        case .internal: nil
         }
     }
 }

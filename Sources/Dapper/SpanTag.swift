@@ -49,33 +49,81 @@ extension SpanTagValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
 }
 
 /// Tag names with a conventional meaning, as the original defines them.
+///
+/// Computed properties returning literals, so that reading one on a hot path costs nothing.
 public enum SpanTagKey {
     /// The span's kind: `server`, `client`, `producer` or `consumer`.
-    public static let spanKind = "span.kind"
+    public static var spanKind: String { "span.kind" }
     /// A bool tag set on a span finished with an error.
-    public static let error = "error"
+    public static var error: String { "error" }
     /// A bool tag set on a span of a debug trace.
-    public static let debug = "debug"
+    public static var debug: String { "debug" }
     /// The marker of a span that lost tags, logs or size to a limit.
-    public static let traceError = "trace.error"
+    public static var traceError: String { "trace.error" }
     /// The component that made the span, e.g. `net/http`.
-    public static let component = "component"
+    public static var component: String { "component" }
     /// The database instance name.
-    public static let dbInstance = "db.instance"
+    public static var dbInstance: String { "db.instance" }
     /// The database statement.
-    public static let dbStatement = "db.statement"
+    public static var dbStatement: String { "db.statement" }
     /// The database type, e.g. `sql` or `redis`.
-    public static let dbType = "db.type"
+    public static var dbType: String { "db.type" }
     /// The database user.
-    public static let dbUser = "db.user"
+    public static var dbUser: String { "db.user" }
     /// The HTTP method.
-    public static let httpMethod = "http.method"
+    public static var httpMethod: String { "http.method" }
     /// The HTTP status code.
-    public static let httpStatusCode = "http.status_code"
+    public static var httpStatusCode: String { "http.status_code" }
     /// The HTTP URL.
-    public static let httpURL = "http.url"
+    public static var httpURL: String { "http.url" }
     /// The remote address.
-    public static let peerAddress = "peer.address"
+    public static var peerAddress: String { "peer.address" }
     /// The remote service.
-    public static let peerService = "peer.service"
+    public static var peerService: String { "peer.service" }
+}
+
+/// The tags of a span: the tracer's default tags and the `span.kind` tag, shared by every span
+/// of the tracer, then the span's own tags.
+///
+/// A `RandomAccessCollection` of ``SpanTag``, in that order. Sharing the common prefix means
+/// that starting a span copies no tags.
+public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// The prefix shared between spans.
+    var shared: [SpanTag]
+    /// The span's own tags.
+    var own: [SpanTag]
+
+    /// Creates tags from an array.
+    public init(_ tags: [SpanTag]) {
+        shared = []
+        own = tags
+    }
+
+    /// Creates tags from a list.
+    public init(arrayLiteral elements: SpanTag...) { self.init(elements) }
+
+    init(shared: [SpanTag], own: [SpanTag]) {
+        self.shared = shared
+        self.own = own
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { shared.count + own.count }
+
+    public subscript(position: Int) -> SpanTag {
+        get { position < shared.count ? shared[position] : own[position - shared.count] }
+        set {
+            if position < shared.count { shared[position] = newValue } else { own[position - shared.count] = newValue }
+        }
+    }
+
+    /// Appends a tag.
+    public mutating func append(_ tag: SpanTag) { own.append(tag) }
+
+    public static func == (lhs: SpanTags, rhs: SpanTags) -> Bool { lhs.elementsEqual(rhs) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for tag in self { hasher.combine(tag) }
+    }
 }

@@ -9,49 +9,57 @@ import Darwin
 /// State that each thread keeps for itself so that the hot path takes no lock and makes
 /// no system call: the identifier generator and a magazine of recycled span storage.
 ///
-/// Reached through a pthread key (about 3 ns here); it is only ever touched by the thread
-/// that owns it, which is why it needs no synchronisation and is not `Sendable`.
-final class ThreadLocalState {
+/// It lives in plain memory reached through a pthread key (about 3 ns here), not in an object,
+/// so that reaching it costs no reference counting. Only the thread that owns it touches it,
+/// which is why it needs no synchronisation.
+struct ThreadLocalState {
     var random: WyRandom
-    /// Span storage recycled on this thread, used before the shared depot.
-    var magazine: [SpanStorage]
+    /// Span storage recycled on this thread, each held with one retain, used before the
+    /// shared depot.
+    let magazine: UnsafeMutablePointer<Unmanaged<SpanStorage>>
+    var magazineCount: Int
 
-    init() {
-        var seed: UInt64 = 0
-        var system = SystemRandomNumberGenerator()
-        while seed == 0 { seed = system.next() }
-        random = WyRandom(seed: seed)
-        magazine = []
-        magazine.reserveCapacity(SpanPool.magazineCapacity)
-    }
-
-    /// This thread's state, created on first use and released when the thread exits.
+    /// This thread's state, created on first use and freed when the thread exits.
     @inline(__always)
-    static var current: ThreadLocalState {
+    static var current: UnsafeMutablePointer<ThreadLocalState> {
         if let pointer = pthread_getspecific(threadLocalStateKey) {
-            return Unmanaged<ThreadLocalState>.fromOpaque(pointer).takeUnretainedValue()
+            return pointer.assumingMemoryBound(to: ThreadLocalState.self)
         }
         return makeCurrent()
     }
 
     @inline(never)
-    private static func makeCurrent() -> ThreadLocalState {
-        let state = ThreadLocalState()
-        pthread_setspecific(threadLocalStateKey, Unmanaged.passRetained(state).toOpaque())
+    private static func makeCurrent() -> UnsafeMutablePointer<ThreadLocalState> {
+        var seed: UInt64 = 0
+        var system = SystemRandomNumberGenerator()
+        while seed == 0 { seed = system.next() }
+        let state = UnsafeMutablePointer<ThreadLocalState>.allocate(capacity: 1)
+        state.initialize(to: ThreadLocalState(
+            random: WyRandom(seed: seed),
+            magazine: .allocate(capacity: SpanPool.magazineCapacity),
+            magazineCount: 0
+        ))
+        pthread_setspecific(threadLocalStateKey, state)
         return state
+    }
+
+    /// Runs at thread exit: the magazine's storages go back to the shared depot.
+    fileprivate static func destroy(_ state: UnsafeMutablePointer<ThreadLocalState>) {
+        SpanPool.shared.returnMagazine(state.pointee.magazine, count: state.pointee.magazineCount)
+        state.pointee.magazine.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 }
 
 private let threadLocalStateKey: pthread_key_t = {
     var key = pthread_key_t()
     let status = pthread_key_create(&key) { pointer in
-        // Runs at thread exit: the magazine's spans go back to the shared depot.
         #if canImport(Darwin)
         let pointer: UnsafeMutableRawPointer? = pointer
         #endif
         guard let pointer else { return }
-        let state = Unmanaged<ThreadLocalState>.fromOpaque(pointer).takeRetainedValue()
-        SpanPool.shared.returnMagazine(&state.magazine)
+        ThreadLocalState.destroy(pointer.assumingMemoryBound(to: ThreadLocalState.self))
     }
     precondition(status == 0, "pthread_key_create failed: the process is out of thread-specific keys")
     return key
