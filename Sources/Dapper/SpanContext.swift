@@ -72,17 +72,17 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     ///
     /// The only allocation is the returned string's own storage.
     public var description: String {
-        // 3 × 16 hex digits + 2 flag digits + 3 separators.
-        String(unsafeUninitializedCapacity: 53) { buffer in
-            var index = 0
-            writeHex(traceID, into: buffer, at: &index)
-            buffer[index] = UInt8(ascii: ":"); index += 1
-            writeHex(spanID, into: buffer, at: &index)
-            buffer[index] = UInt8(ascii: ":"); index += 1
-            writeHex(parentID, into: buffer, at: &index)
-            buffer[index] = UInt8(ascii: ":"); index += 1
-            writeHex(UInt64(flags.rawValue), into: buffer, at: &index)
-            return index
+        // 3 × 16 hex digits + 2 flag digits + 3 separators, and room for `writeHex`'s 16-byte stores.
+        String(unsafeUninitializedCapacity: 53 + 16) { buffer in
+            guard let start = buffer.baseAddress else { return 0 }
+            var position = writeHex(traceID, to: start)
+            position.pointee = UInt8(ascii: ":")
+            position = writeHex(spanID, to: position + 1)
+            position.pointee = UInt8(ascii: ":")
+            position = writeHex(parentID, to: position + 1)
+            position.pointee = UInt8(ascii: ":")
+            position = writeHex(UInt64(flags.rawValue), to: position + 1)
+            return position - start
         }
     }
 
@@ -124,43 +124,45 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     }
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<SpanContext, SpanContextParseError> {
-        if bytes.isEmpty { return .failure(.empty) }
-        var numbers: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var field = 0
-        var value: UInt64 = 0
-        var digits = 0
-        var index = 0
-        while field < 4 {
-            let byte: UInt8? = index < bytes.count ? bytes[index] : nil
-            index += 1
-            if byte == nil || byte == UInt8(ascii: ":") {
-                if digits == 0 {
-                    return .failure(byte == nil && field < 3 ? .missingFields(found: field + 1) : .invalidNumber(field: field))
-                }
-                switch field {
-                case 0: numbers.0 = value
-                case 1: numbers.1 = value
-                case 2: numbers.2 = value
-                default: numbers.3 = value
-                }
-                field += 1
-                value = 0
-                digits = 0
-                if byte == nil && field < 4 { return .failure(.missingFields(found: field)) }
-                continue
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .failure(.empty) }
+        let end = base + bytes.count
+        var cursor = base
+        var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for field in 0..<4 {
+            let start = cursor
+            // Leading zeros do not count towards the 16 digits that fit in 64 bits.
+            while cursor < end && cursor.pointee == UInt8(ascii: "0") { cursor += 1 }
+            let significant = cursor
+            var value: UInt64 = 0
+            while cursor < end {
+                let nibble = hexValue(cursor.pointee)
+                if nibble > 15 { break }
+                value = value << 4 | UInt64(nibble)
+                cursor += 1
             }
-            guard let byte, let nibble = hexValue(byte) else { return .failure(.invalidNumber(field: field)) }
-            // A 17th significant digit overflows 64 bits; leading zeros do not count.
-            if value >> 60 != 0 { return .failure(.invalidNumber(field: field)) }
-            value = value << 4 | UInt64(nibble)
-            digits += 1
+            if cursor - significant > 16 { return .failure(.invalidNumber(field: field)) }
+            if cursor < end && cursor.pointee != UInt8(ascii: ":") { return .failure(.invalidNumber(field: field)) }
+            if cursor == start {
+                return .failure(cursor == end && field > 0 && start[-1] != UInt8(ascii: ":") ? .missingFields(found: field) : .invalidNumber(field: field))
+            }
+            switch field {
+            case 0: fields.0 = value
+            case 1: fields.1 = value
+            case 2: fields.2 = value
+            default: fields.3 = value
+            }
+            if field < 3 {
+                guard cursor < end else { return .failure(.missingFields(found: field + 1)) }
+                cursor += 1  // the ':'
+            }
         }
-        if numbers.0 == 0 || numbers.1 == 0 { return .failure(.zeroID) }
+        // The fourth field ends at the end or at a ':' that starts ignored extensions.
+        if fields.0 == 0 || fields.1 == 0 { return .failure(.zeroID) }
         return .success(SpanContext(
-            traceID: numbers.0,
-            spanID: numbers.1,
-            parentID: numbers.2,
-            flags: Flags(rawValue: UInt8(truncatingIfNeeded: numbers.3)),
+            traceID: fields.0,
+            spanID: fields.1,
+            parentID: fields.2,
+            flags: Flags(rawValue: UInt8(truncatingIfNeeded: fields.3)),
             probability: 0,
             level: 0
         ))
@@ -197,24 +199,39 @@ public enum SpanContextParseError: Error, Hashable, Sendable, CustomStringConver
     }
 }
 
+/// The value of a hex digit, or 0xFF.
 @inline(__always)
-private func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte &- UInt8(ascii: "A") &+ 10
-    default: nil
-    }
+private func hexValue(_ byte: UInt8) -> UInt8 {
+    let digit = byte &- UInt8(ascii: "0")
+    if digit < 10 { return digit }
+    let letter = (byte | 0x20) &- UInt8(ascii: "a")
+    return letter < 6 ? letter &+ 10 : 0xFF
 }
 
+/// Writes `value` in lower-case hex without leading zeros; returns the position after it.
+///
+/// Converts 8 digits at a time without a loop or a branch per digit (SWAR): the nibbles are
+/// spread one per byte, turned into ASCII with one add and one multiply, and stored with their
+/// significant digits first. It writes 16 bytes whatever the length: the caller leaves 16 bytes
+/// of room after the last value, and later values overwrite what lies beyond each one.
 @inline(__always)
-func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-    let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
-    var shift = (digits - 1) * 4
-    while shift >= 0 {
-        let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
-        buffer[index] = nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
-        index += 1
-        shift -= 4
-    }
+func writeHex(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) >> 2
+    let aligned = value << UInt64(64 - 4 * digits)
+    let raw = UnsafeMutableRawPointer(output)
+    raw.storeBytes(of: hexASCII(UInt32(truncatingIfNeeded: aligned >> 32)).bigEndian, as: UInt64.self)
+    (raw + 8).storeBytes(of: hexASCII(UInt32(truncatingIfNeeded: aligned)).bigEndian, as: UInt64.self)
+    return output + digits
+}
+
+/// The 8 hex digits of `value` as ASCII bytes, the least significant digit in the lowest byte.
+@inline(__always)
+private func hexASCII(_ value: UInt32) -> UInt64 {
+    var nibbles = UInt64(value)
+    nibbles = (nibbles | nibbles << 16) & 0x0000_FFFF_0000_FFFF
+    nibbles = (nibbles | nibbles << 8) & 0x00FF_00FF_00FF_00FF
+    nibbles = (nibbles | nibbles << 4) & 0x0F0F_0F0F_0F0F_0F0F
+    // Bytes of 10 or more get 39 more ('a' - '0' - 10).
+    let letters = ((nibbles &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+    return nibbles &+ 0x3030_3030_3030_3030 &+ letters &* 39
 }
