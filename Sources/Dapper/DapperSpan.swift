@@ -198,9 +198,11 @@ public struct DapperSpan: Trace, Hashable {
         // Outside the lock: the reporter is user code too. No handle reaches the state any
         // more (its generation moved on), so only this call touches it until it is recycled.
         tracer.reporter.report(span)
-        // No lock needed: stale handles only read `generation` and `isOpen` (under the lock),
-        // and no one else writes this state until it is taken from the pool again.
+        // Under the lock although no handle can reach this span any more: stale handles still
+        // read the state to find that out, and Swift treats any access to it as one access.
+        storage.lock()
         state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
+        storage.unlock()
         tracer.recycle(storage)
     }
 

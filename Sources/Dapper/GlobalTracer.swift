@@ -53,11 +53,11 @@ private final class GlobalTracerStorage: Sendable {
 
     /// The address of the current `Box`.
     private let pointer: Atomic<UInt>
-    private let all: Mutex<[Box]>
+    private let all: LockedValue<[Box]>
 
     init() {
         let box = Box(NoopTracer())
-        all = Mutex([box])
+        all = LockedValue([box])
         pointer = Atomic(Self.address(of: box))
     }
 

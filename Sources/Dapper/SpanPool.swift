@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Recycles span storage so that starting and finishing a span allocates nothing.
 ///
 /// Two tiers, as in allocators built for many threads: each thread keeps a small magazine of
@@ -26,7 +24,7 @@ final class SpanPool: Sendable {
         var lastTrimSecond: Int64 = 0
     }
 
-    private let depot = Mutex(Depot())
+    private let depot = LockedValue(Depot())
 
     /// A storage for a new span: from this thread's magazine, else the depot, else new.
     @inline(__always)

@@ -1,5 +1,4 @@
 import Dapper
-import Synchronization
 
 /// A reporter that keeps every span in memory, for tests: the counterpart of the original's
 /// `mocktrace`.
@@ -17,7 +16,7 @@ public final class InMemoryReporter: Reporter {
         var statistics = ReporterStatistics()
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Creates an empty reporter.
     public init() {}
