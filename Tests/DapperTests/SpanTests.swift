@@ -635,12 +635,12 @@ import Testing
         let (tracer, reporter) = makeTracer()
         let quick = tracer.new("quick")
         quick.finish()
-        let slow = tracer.new("slow")
         let clock = ContinuousClock()
         let began = clock.now
+        let slow = tracer.new("slow")
         usleep(20_000)
         slow.finish()
-        let elapsed = clock.now - began
+        let elapsed = clock.now - began  // encloses the span
         let spans = reporter.spans
         #expect(spans[0].durationNanos >= 0)
         #expect(spans[0].durationNanos < 1_000_000_000)
