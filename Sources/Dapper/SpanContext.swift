@@ -104,8 +104,9 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     ///
     /// - Throws: ``SpanContextParseError``; never crashes, whatever the bytes.
     public init(parsing text: String) throws(SpanContextParseError) {
-        var text = text
-        let parsed = text.withUTF8 { bytes in Self.parse(bytes) }
+        let parsed =
+            text.utf8.withContiguousStorageIfAvailable { Self.parse($0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
         switch parsed {
         case .success(let context): self = context
         case .failure(let error): throw error

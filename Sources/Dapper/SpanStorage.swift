@@ -111,11 +111,11 @@ struct SpanState {
         if tags.capacity <= Self.retainedTagCapacity {
             // Element by element: a span has few tags, and `removeAll(keepingCapacity:)` goes
             // through the general `replaceSubrange`, several times slower for so few.
-            while tags.popLast() != nil {}
+            if !tags.isEmpty { while tags.popLast() != nil {} }
             swap(&tags, &self.tags)
         }
         if logs.capacity <= Self.retainedLogCapacity {
-            while logs.popLast() != nil {}
+            if !logs.isEmpty { while logs.popLast() != nil {} }
             swap(&logs, &self.logs)
         }
     }

@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The benchmarks live in a package of their own so that users of the Dapper library never
+// resolve package-benchmark (and its dependencies). Run from this directory:
+//
+//     swift package benchmark --target DapperBenchmarks --time-units nanoseconds
+//
+// package-benchmark 1.38.1 warns that `package-benchmark` is a legacy identifier (its new
+// address is https://github.com/ordo-one/benchmark); only the old address is in the local
+// package copy here, so keep it. The `MallocInterposer` trait alone: the default traits also
+// pull swift-runtime-interposer, which is not available on this machine.
+//
+// The library is named explicitly (`name: "dapper-swift"`) so that the product reference does
+// not depend on the name of the folder the repository is checked out in.
+let package = Package(
+    name: "DapperBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "dapper-swift", path: ".."),
+        .package(
+            url: "https://github.com/ordo-one/package-benchmark.git",
+            exact: "1.38.1",
+            traits: ["MallocInterposer"]
+        ),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DapperBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Dapper", package: "dapper-swift"),
+            ],
+            path: "DapperBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
