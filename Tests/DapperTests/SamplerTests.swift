@@ -131,6 +131,25 @@ import Testing
         #expect(harness.decide(first) == .notSampled)
     }
 
+    /// Over 3000 names in one second, a name is sampled exactly when its slot (`hash % 2048`)
+    /// has not been taken by an earlier name: neither more nor fewer slots than 2048.
+    @Test func firstCallsInASecondAreSampledOncePerSlotOf2048() {
+        let harness = Harness(probability: 0.5)  // random is 0.999: nothing sampled by chance
+        var taken = Set<UInt32>()
+        var mismatches: [String] = []
+        for index in 0..<3000 {
+            let name = "/route/\(index)"
+            let slot = Self.referenceHash(name) % 2048
+            let expected = taken.insert(slot).inserted
+            let decision = harness.decide(name)
+            if decision.isSampled != expected || (expected && decision.probability != 1) {
+                mismatches.append("\(name) slot \(slot): \(decision)")
+            }
+        }
+        #expect(taken.count < 2048)  // some slots are shared, some names share them
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     // MARK: The hash
 
     @Test func oneAtATimeHashHasTheKnownValues() {
