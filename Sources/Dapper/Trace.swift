@@ -33,7 +33,8 @@ public protocol Trace: Sendable {
 
     /// Adds one log entry stamped with the current time; ignored when the span is not recorded.
     ///
-    /// At most 256 entries are kept, the last one being the marker `trace.error = "too many logs"`.
+    /// At most 256 entries are kept, then one marker entry `trace.error = "too many logs"` (257 in
+    /// all, as in the original); later entries are dropped.
     @discardableResult
     func setLog(_ fields: SpanLogFields) -> Self
 
