@@ -1,15 +1,19 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The core library (`Dapper`) depends on the standard library and `Synchronization`
-// only, so a service that just needs the tracer pays nothing for the heavier
-// layers (reporters with HTTP clients, bridges, the command-line tool).
+// One module per layer, arrows pointing down (see README, "Architecture"):
+//   dapper (executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperWire
+//   (span.proto through protobuf-c, Zipkin JSON)  ->  Dapper (core, standard library only).
+// A service that just needs the tracer pays nothing for the layers above the core; the wire
+// layer needs Debian's libprotobuf-c-dev and nothing else (the generated C is committed).
 let package = Package(
     name: "dapper-swift",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Dapper", targets: ["Dapper"]),
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
+        .library(name: "DapperWire", targets: ["DapperWire"]),
+        .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .executable(name: "dapper", targets: ["dapper"]),
     ],
     dependencies: [
@@ -18,17 +22,31 @@ let package = Package(
     targets: [
         .target(name: "Dapper"),
         .target(name: "DapperTesting", dependencies: ["Dapper"]),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
+        // no protobuf compiler.
+        .target(name: "CDapperProto", dependencies: ["CProtobufC"]),
+        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"]),
+        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperWire"]),
         .executableTarget(
             name: "dapper",
             dependencies: [
                 "Dapper",
                 "DapperTesting",
+                "DapperWire",
+                "DapperAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
-        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper"]),
+        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
+        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire"]),
+        .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

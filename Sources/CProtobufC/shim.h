@@ -1,0 +1,3 @@
+// The protobuf-c runtime (Debian: libprotobuf-c-dev), which packs and unpacks the
+// messages generated into CDapperProto.
+#include <protobuf-c/protobuf-c.h>

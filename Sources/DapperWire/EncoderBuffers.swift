@@ -1,0 +1,129 @@
+import CProtobufC
+
+/// Preallocated protobuf-c message structs and the pointer array a repeated field points to.
+///
+/// Every slot is initialised once (descriptor and defaults) and then overwritten in place,
+/// so encoding a span allocates nothing unless it has more elements than any span before.
+struct MessageArray<Message> {
+    private(set) var structs: UnsafeMutablePointer<Message>
+    private(set) var pointers: UnsafeMutablePointer<UnsafeMutablePointer<Message>?>
+    private(set) var capacity: Int
+    /// The element count last reserved.
+    private(set) var reserved = 0
+    private let initialize: (UnsafeMutablePointer<Message>) -> Void
+
+    init(capacity: Int, initialize: @escaping (UnsafeMutablePointer<Message>) -> Void) {
+        self.initialize = initialize
+        self.capacity = capacity
+        structs = .allocate(capacity: capacity)
+        pointers = .allocate(capacity: capacity)
+        Self.prepare(structs, pointers, capacity, initialize)
+    }
+
+    /// Makes room for `count` elements. Growing discards the elements' contents.
+    mutating func reserve(_ count: Int) {
+        reserved = count
+        guard count > capacity else { return }
+        deallocate()
+        capacity = max(count, capacity * 2)
+        structs = .allocate(capacity: capacity)
+        pointers = .allocate(capacity: capacity)
+        Self.prepare(structs, pointers, capacity, initialize)
+    }
+
+    func deallocate() {
+        structs.deallocate()
+        pointers.deallocate()
+    }
+
+    private static func prepare(
+        _ structs: UnsafeMutablePointer<Message>,
+        _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<Message>?>,
+        _ capacity: Int,
+        _ initialize: (UnsafeMutablePointer<Message>) -> Void
+    ) {
+        for index in 0..<capacity {
+            initialize(structs + index)
+            (pointers + index).initialize(to: structs + index)
+        }
+    }
+}
+
+/// Bump storage for the bytes a message points to: copies of strings and encoded tag values.
+///
+/// Copies stay where they are until ``reset()``, so a message may point into the arena while
+/// more is copied. When one span needs more than the arena holds, the extra goes to overflow
+/// chunks, and the next reset replaces everything with one arena large enough.
+struct ByteArena {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var offset = 0
+    private var overflow: [UnsafeMutableRawPointer] = []
+    /// Bytes handed out since the last reset.
+    private(set) var used = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    mutating func reset() {
+        if !overflow.isEmpty {
+            for chunk in overflow { chunk.deallocate() }
+            overflow.removeAll()
+            base.deallocate()
+            capacity = max(capacity * 2, used)
+            base = .allocate(byteCount: capacity, alignment: 16)
+        }
+        offset = 0
+        used = 0
+    }
+
+    func deallocate() {
+        for chunk in overflow { chunk.deallocate() }
+        base.deallocate()
+    }
+
+    private mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
+        used += count
+        if capacity - offset >= count {
+            defer { offset += count }
+            return base + offset
+        }
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+        overflow.append(chunk)
+        return chunk
+    }
+
+    /// Copies the UTF-8 bytes of `string`; an empty string gives the empty (omitted) value.
+    mutating func copy(_ string: String) -> ProtobufCBinaryData {
+        let count = string.utf8.count
+        guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
+        let destination = take(count)
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { source in
+            destination.copyMemory(from: source.baseAddress!, byteCount: count)
+        }
+        if copied == nil {
+            var index = 0
+            for byte in string.utf8 {
+                destination.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+                index += 1
+            }
+        }
+        return ProtobufCBinaryData(len: count, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Copies `value` as 8 big-endian bytes.
+    mutating func copy(bigEndian value: UInt64) -> ProtobufCBinaryData {
+        let destination = take(8)
+        destination.storeBytes(of: value.bigEndian, as: UInt64.self)
+        return ProtobufCBinaryData(len: 8, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Copies one byte.
+    mutating func copy(byte: UInt8) -> ProtobufCBinaryData {
+        let destination = take(1)
+        destination.storeBytes(of: byte, as: UInt8.self)
+        return ProtobufCBinaryData(len: 1, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+}

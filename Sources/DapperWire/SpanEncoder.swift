@@ -1,0 +1,296 @@
+import CDapperProto
+import CProtobufC
+import Dapper
+
+/// Encodes finished spans as `dapper.trace.Span` (`span.proto`, protocol version 1) through
+/// protobuf-c, byte for byte as the Go original does (SPEC 7).
+///
+/// An encoder owns its buffers: the C message structs, an arena that holds copies of the
+/// span's strings and tag values, and the output buffer. They grow to the largest span seen
+/// and are then reused, so encoding allocates nothing in steady state. That makes an encoder
+/// single-threaded: give each writer thread its own.
+///
+/// A span larger than ``maximumSize`` is shrunk (SPEC 7): log entries are dropped from the
+/// end, then tags, and the tag `trace.error = "span truncated"` is added. What was dropped is
+/// reported in ``SpanEncoding``. A span that is too large even with no tags and logs left
+/// throws ``SpanEncodingError/oversize(size:limit:)``.
+///
+/// ```swift
+/// let encoder = SpanEncoder()
+/// try encoder.withEncodedBytes(of: span) { bytes, encoding in
+///     send(bytes)
+/// }
+/// ```
+public final class SpanEncoder {
+    /// The largest encoding this encoder produces, in bytes: 32 KiB, one datagram (SPEC 7).
+    public static let defaultMaximumSize = 32 * 1024
+
+    /// The largest encoding this encoder produces, in bytes.
+    public let maximumSize: Int
+
+    // The buffers are only touched from inside this class's methods, one call at a time (the
+    // class is not Sendable), so the per-access exclusivity checks would only cost time.
+    private let message: UnsafeMutablePointer<Dapper__Trace__Span>
+    private let startTime: UnsafeMutablePointer<Google__Protobuf__Timestamp>
+    private let duration: UnsafeMutablePointer<Google__Protobuf__Duration>
+    @exclusivity(unchecked) private var tags: MessageArray<Dapper__Trace__Tag>
+    @exclusivity(unchecked) private var logs: MessageArray<Dapper__Trace__Log>
+    @exclusivity(unchecked) private var fields: MessageArray<Dapper__Trace__Field>
+    @exclusivity(unchecked) private var references: MessageArray<Dapper__Trace__SpanRef>
+    @exclusivity(unchecked) private var arena: ByteArena
+    @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
+
+    /// Creates an encoder whose output never exceeds `maximumSize` bytes.
+    ///
+    /// - Parameter maximumSize: At least 256 bytes; defaults to ``defaultMaximumSize``.
+    public init(maximumSize: Int = SpanEncoder.defaultMaximumSize) {
+        precondition(maximumSize >= 256, "SpanEncoder.maximumSize must be at least 256 bytes")
+        self.maximumSize = maximumSize
+        message = .allocate(capacity: 1)
+        dapper__trace__span__init(message)
+        startTime = .allocate(capacity: 1)
+        google__protobuf__timestamp__init(startTime)
+        duration = .allocate(capacity: 1)
+        google__protobuf__duration__init(duration)
+        tags = MessageArray(capacity: 32, initialize: dapper__trace__tag__init)
+        logs = MessageArray(capacity: 8, initialize: dapper__trace__log__init)
+        fields = MessageArray(capacity: 16, initialize: dapper__trace__field__init)
+        references = MessageArray(capacity: 4, initialize: dapper__trace__span_ref__init)
+        arena = ByteArena(capacity: 4096)
+        output = .allocate(byteCount: 4096, alignment: 16)
+    }
+
+    deinit {
+        message.deallocate()
+        startTime.deallocate()
+        duration.deallocate()
+        tags.deallocate()
+        logs.deallocate()
+        fields.deallocate()
+        references.deallocate()
+        arena.deallocate()
+        output.deallocate()
+    }
+
+    /// Encodes `span` and calls `body` with the bytes, which are valid only during the call.
+    ///
+    /// - Returns: What `body` returns.
+    /// - Throws: ``SpanEncodingError/oversize(size:limit:)`` when the span does not fit in
+    ///   ``maximumSize`` bytes even without tags and logs.
+    public func withEncodedBytes<Result>(
+        of span: FinishedSpan,
+        _ body: (_ bytes: UnsafeRawBufferPointer, _ encoding: SpanEncoding) -> Result
+    ) throws(SpanEncodingError) -> Result {
+        arena.reset()
+        fill(span)
+        var encoding = SpanEncoding()
+        var bound = upperBound()
+        if bound > maximumSize {
+            var size = dapper__trace__span__get_packed_size(message)
+            if size > maximumSize {
+                size = try shrink(size: size, encoding: &encoding)
+            }
+            bound = size
+        }
+        if output.count < bound {
+            output.deallocate()
+            output = .allocate(byteCount: max(bound, output.count * 2), alignment: 16)
+        }
+        let written = dapper__trace__span__pack(message, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        return body(UnsafeRawBufferPointer(rebasing: output[..<written]), encoding)
+    }
+
+    /// Encodes `span` into a new array.
+    ///
+    /// For code that keeps the bytes; ``withEncodedBytes(of:_:)`` allocates nothing.
+    public func encode(_ span: FinishedSpan) throws(SpanEncodingError) -> [UInt8] {
+        try withEncodedBytes(of: span) { bytes, _ in Array(bytes) }
+    }
+
+    // MARK: Filling the C structs
+
+    private func fill(_ span: FinishedSpan) {
+        let message = self.message
+        message.pointee.version = 1
+        message.pointee.service_name = arena.copy(span.serviceName)
+        message.pointee.operation_name = arena.copy(span.operationName)
+        message.pointee.trace_id = span.context.traceID
+        message.pointee.span_id = span.context.spanID
+        message.pointee.parent_id = span.context.parentID
+        message.pointee.sampling_probability = span.context.probability
+
+        let (startSeconds, startNanos) = Self.split(span.startTimeNanos)
+        startTime.pointee.seconds = startSeconds
+        startTime.pointee.nanos = startNanos
+        message.pointee.start_time = startTime
+        let (durationSeconds, durationNanos) = Self.split(span.durationNanos, floor: false)
+        duration.pointee.seconds = durationSeconds
+        duration.pointee.nanos = durationNanos
+        message.pointee.duration = duration
+
+        // One spare tag for the truncation marker, should the span need shrinking.
+        tags.reserve(span.tags.count + 1)
+        let tagStructs = tags.structs
+        var tagIndex = 0
+        for tag in span.tags {
+            let slot = tagStructs + tagIndex
+            slot.pointee.key = arena.copy(tag.key)
+            switch tag.value {
+            case .string(let value):
+                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__STRING
+                slot.pointee.value = arena.copy(value)
+            case .int(let value):
+                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__INT
+                slot.pointee.value = arena.copy(bigEndian: UInt64(bitPattern: value))
+            case .bool(let value):
+                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__BOOL
+                slot.pointee.value = arena.copy(byte: value ? 1 : 0)
+            case .double(let value):
+                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__FLOAT
+                slot.pointee.value = arena.copy(bigEndian: value.bitPattern)
+            }
+            tagIndex += 1
+        }
+        message.pointee.n_tags = tagIndex
+        message.pointee.tags = tags.pointers
+
+        logs.reserve(span.logs.count)
+        var fieldCount = 0
+        for log in span.logs { fieldCount += log.fields.count }
+        fields.reserve(fieldCount)
+        let logStructs = logs.structs
+        let fieldStructs = fields.structs
+        var logIndex = 0
+        var fieldIndex = 0
+        for log in span.logs {
+            let slot = logStructs + logIndex
+            slot.pointee.timestamp = log.timestampNanos
+            slot.pointee.fields = fields.pointers + fieldIndex
+            for field in log.fields {
+                let fieldSlot = fieldStructs + fieldIndex
+                fieldSlot.pointee.key = arena.copy(field.key)
+                fieldSlot.pointee.value = arena.copy(field.value)
+                fieldIndex += 1
+            }
+            slot.pointee.n_fields = log.fields.count
+            logIndex += 1
+        }
+        message.pointee.n_logs = logIndex
+        message.pointee.logs = logs.pointers
+
+        references.reserve(span.references.count)
+        let referenceStructs = references.structs
+        var referenceIndex = 0
+        for reference in span.references {
+            let slot = referenceStructs + referenceIndex
+            slot.pointee.ref_type = Dapper__Trace__SpanRef__RefType(rawValue: UInt32(bitPattern: reference.kind.rawValue))
+            slot.pointee.trace_id = reference.traceID
+            slot.pointee.span_id = reference.spanID
+            referenceIndex += 1
+        }
+        message.pointee.n_references = referenceIndex
+        message.pointee.references = references.pointers
+    }
+
+    /// Splits nanoseconds into seconds and nanoseconds as `Timestamp` (nanoseconds always
+    /// non-negative, `floor`) or `Duration` (both with the sign of the whole) require.
+    private static func split(_ nanos: Int64, floor: Bool = true) -> (Int64, Int32) {
+        var seconds = nanos / 1_000_000_000
+        var remainder = nanos % 1_000_000_000
+        if floor, remainder < 0 {
+            seconds -= 1
+            remainder += 1_000_000_000
+        }
+        return (seconds, Int32(remainder))
+    }
+
+    /// An upper bound of the packed size, cheap to compute: every field's tag and length
+    /// prefix at their widest, plus the bytes copied into the arena.
+    private func upperBound() -> Int {
+        let fixed = 3 + 2 * 6 + 3 * 11 + 5 + 2 * (3 + 11 + 6)
+        let perTag = 6 + 6 + 2 + 6
+        let perLog = 6 + 11
+        let perField = 6 + 6 + 6
+        let perReference = 6 + 2 + 11 + 11
+        return fixed + arena.used
+            + perTag * (message.pointee.n_tags + 1) + perLog * message.pointee.n_logs
+            + perField * fields.reserved + perReference * message.pointee.n_references
+    }
+
+    // MARK: Shrinking (SPEC 7)
+
+    private func shrink(size: Int, encoding: inout SpanEncoding) throws(SpanEncodingError) -> Int {
+        let message = self.message
+        let originalSize = size
+        var size = size
+        // The marker goes in the spare slot after the last tag; it costs its own size.
+        let markerSlot = tags.structs + message.pointee.n_tags
+        markerSlot.pointee.key = arena.copy(SpanTagKey.traceError)
+        markerSlot.pointee.kind = DAPPER__TRACE__TAG__KIND__STRING
+        markerSlot.pointee.value = arena.copy(Self.truncationMarker)
+        size += Self.embeddedSize(dapper__trace__tag__get_packed_size(markerSlot))
+
+        while size > maximumSize, message.pointee.n_logs > 0 {
+            let last = message.pointee.logs[message.pointee.n_logs - 1]!
+            size -= Self.embeddedSize(dapper__trace__log__get_packed_size(last))
+            message.pointee.n_logs -= 1
+            encoding.droppedLogs += 1
+        }
+        var ownTags = message.pointee.n_tags
+        while size > maximumSize, ownTags > 0 {
+            size -= Self.embeddedSize(dapper__trace__tag__get_packed_size(tags.structs + ownTags - 1))
+            ownTags -= 1
+            encoding.droppedTags += 1
+        }
+        // The marker moves into the first free slot; the pointer array already lists every slot.
+        if ownTags != message.pointee.n_tags {
+            (tags.structs + ownTags).pointee = markerSlot.pointee
+        }
+        message.pointee.n_tags = ownTags + 1
+        let exact = dapper__trace__span__get_packed_size(message)
+        guard exact <= maximumSize else {
+            throw .oversize(size: originalSize, limit: maximumSize)
+        }
+        return exact
+    }
+
+    private static var truncationMarker: String { "span truncated" }
+
+    /// The size of an embedded message of `size` bytes in a field numbered below 16.
+    private static func embeddedSize(_ size: Int) -> Int { 1 + varintSize(UInt64(size)) + size }
+}
+
+/// What the encoder had to leave out of a span to fit it in ``SpanEncoder/maximumSize``.
+public struct SpanEncoding: Sendable, Hashable {
+    /// Log entries dropped from the end of the span.
+    public var droppedLogs: Int = 0
+    /// Tags dropped from the end of the span.
+    public var droppedTags: Int = 0
+
+    /// Whether the span was shrunk (and so carries `trace.error = "span truncated"`).
+    public var isTruncated: Bool { droppedLogs > 0 || droppedTags > 0 }
+
+    /// Creates the value of a complete encoding.
+    public init(droppedLogs: Int = 0, droppedTags: Int = 0) {
+        self.droppedLogs = droppedLogs
+        self.droppedTags = droppedTags
+    }
+}
+
+/// Why a span could not be encoded.
+public enum SpanEncodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The span needs `size` bytes, more than `limit`, even without its tags and logs (its
+    /// names alone are too long).
+    case oversize(size: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .oversize(let size, let limit):
+            "span of \(size) bytes exceeds the \(limit)-byte limit even without tags and logs"
+        }
+    }
+}
+
+func varintSize(_ value: UInt64) -> Int {
+    value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+}
