@@ -57,4 +57,85 @@ import Testing
         #expect(hex(bytes) == "20012801" + "a20111" + "08ffffffffffffffffff01" + "10ff93ebdc03"
             + "aa010b" + "10ffffffffffffffffff01" + "980601")
     }
+
+    // MARK: Oversize spans (SPEC 7)
+
+    private func bigSpan(logs: Int, tags: Int, operationName: String = "op") -> FinishedSpan {
+        var span = FinishedSpan(
+            serviceName: "svc", operationName: operationName,
+            context: SpanContext(traceID: 1, spanID: 2, flags: .sampled),
+            startTimeNanos: 1, durationNanos: 1)
+        for index in 0..<tags { span.tags.append(SpanTag(key: "tag\(index)", value: .string(String(repeating: "t", count: 200)))) }
+        for index in 0..<logs {
+            span.logs.append(SpanLog(timestampNanos: Int64(index), fields: [SpanLogField(key: "log\(index)", value: String(repeating: "l", count: 500))]))
+        }
+        return span
+    }
+
+    @Test func anOversizeSpanLosesLogsFromTheEndAndIsMarked() throws {
+        let span = bigSpan(logs: 100, tags: 10)
+        let encoder = SpanEncoder()
+        let (bytes, encoding) = try encoder.withEncodedBytes(of: span) { (Array($0), $1) }
+        #expect(bytes.count <= SpanEncoder.defaultMaximumSize)
+        #expect(encoding.isTruncated)
+        #expect(encoding.droppedTags == 0)
+        let decoded = try SpanDecoder().decode(bytes)
+        #expect(decoded.logs.count == 100 - encoding.droppedLogs)
+        #expect(Array(decoded.logs) == Array(span.logs.prefix(decoded.logs.count)))
+        #expect(Array(decoded.tags.dropLast()) == Array(span.tags))
+        #expect(decoded.tags.last == SpanTag(key: "trace.error", value: .string("span truncated")))
+        // As many logs as fit are kept: one more would not.
+        var oneMore = decoded
+        oneMore.logs.append(span.logs[decoded.logs.count])
+        #expect(try SpanEncoder(maximumSize: 1 << 20).encode(oneMore).count > SpanEncoder.defaultMaximumSize)
+    }
+
+    @Test func anOversizeSpanLosesTagsFromTheEndOnceItsLogsAreGone() throws {
+        let span = bigSpan(logs: 5, tags: 300)
+        let (bytes, encoding) = try SpanEncoder().withEncodedBytes(of: span) { (Array($0), $1) }
+        #expect(bytes.count <= SpanEncoder.defaultMaximumSize)
+        #expect(encoding.droppedLogs == 5)
+        #expect(encoding.droppedTags > 0)
+        let decoded = try SpanDecoder().decode(bytes)
+        #expect(decoded.logs.isEmpty)
+        #expect(decoded.tags.count == 300 - encoding.droppedTags + 1)
+        #expect(Array(decoded.tags.dropLast()) == Array(span.tags.prefix(300 - encoding.droppedTags)))
+        #expect(decoded.tags.last == SpanTag(key: "trace.error", value: .string("span truncated")))
+    }
+
+    @Test func aSpanWhoseNamesAloneAreTooLargeIsRejected() {
+        let span = bigSpan(logs: 1, tags: 1, operationName: String(repeating: "o", count: 40_000))
+        #expect(throws: SpanEncodingError.self) { try SpanEncoder().encode(span) }
+        do {
+            _ = try SpanEncoder().encode(span)
+        } catch {
+            guard case .oversize(let size, let limit) = error else { return }
+            #expect(size > 40_000)
+            #expect(limit == SpanEncoder.defaultMaximumSize)
+        }
+    }
+
+    @Test func aSpanJustUnderTheLimitIsSentWhole() throws {
+        let encoder = SpanEncoder(maximumSize: 1024)
+        var span = bigSpan(logs: 0, tags: 0)
+        var previous: [UInt8] = []
+        // Grow the operation name until the encoding reaches the limit exactly.
+        while true {
+            let (bytes, encoding) = try encoder.withEncodedBytes(of: span) { (Array($0), $1) }
+            #expect(!encoding.isTruncated)
+            if bytes.count >= 1024 { #expect(bytes.count == 1024); break }
+            previous = bytes
+            span.operationName += "x"
+        }
+        #expect(!previous.isEmpty)
+        span.operationName += "x"
+        #expect(throws: SpanEncodingError.oversize(size: 1025, limit: 1024)) { try encoder.encode(span) }
+    }
+
+    @Test func anEncoderKeepsWorkingAfterAnOversizeSpan() throws {
+        let encoder = SpanEncoder()
+        _ = try encoder.encode(bigSpan(logs: 100, tags: 10))
+        #expect(throws: SpanEncodingError.self) { try encoder.encode(bigSpan(logs: 0, tags: 0, operationName: String(repeating: "o", count: 40_000))) }
+        for vector in WireVectors.spans { #expect(try encoder.encode(vector.span) == vector.bytes) }
+    }
 }
