@@ -31,7 +31,9 @@ let package = Package(
         // no protobuf compiler.
         .target(name: "CDapperProto", dependencies: ["CProtobufC"]),
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"]),
-        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperWire"]),
+        // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
+        .target(name: "CDapperSocket"),
+        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperWire", "CDapperSocket"]),
         .executableTarget(
             name: "dapper",
             dependencies: [

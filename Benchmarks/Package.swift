@@ -30,6 +30,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "Dapper", package: "dapper-swift"),
+                .product(name: "DapperWire", package: "dapper-swift"),
+                .product(name: "DapperAgent", package: "dapper-swift"),
             ],
             path: "DapperBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

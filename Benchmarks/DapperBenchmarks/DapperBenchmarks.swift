@@ -10,6 +10,8 @@
 
 import Benchmark
 import Dapper
+import DapperAgent
+import DapperWire
 import Dispatch
 
 /// The Go benchmark finished the second span with `fmt.Errorf("test error")`.
@@ -152,4 +154,82 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try! SpanContext(parsing: text))
         }
     }
+
+    // The typical span of the wire benchmarks: a server span with the 4 default tags and
+    // span.kind, 4 tags of its own, and one log with 2 fields.
+    let span = typicalSpan()
+    let encoder = SpanEncoder()
+    let encoded = try! encoder.encode(span)
+
+    // Go `proto.Marshal` of the same span: 1 700 ns, 23 allocations.
+    Benchmark("encode-span", configuration: loop) { benchmark in
+        let encoder = encoder
+        let span = span
+        for _ in benchmark.scaledIterations {
+            blackHole(try! encoder.withEncodedBytes(of: span) { bytes, _ in bytes.count })
+        }
+    }
+
+    let decoder = SpanDecoder()
+    Benchmark("decode-span", configuration: loop) { benchmark in
+        let decoder = decoder
+        for _ in benchmark.scaledIterations {
+            encoded.withUnsafeBytes { blackHole(try! decoder.decode($0)) }
+        }
+    }
+
+    // Spans finished by a tracer into the agent reporter and read by a unixgram reader on
+    // this machine (recvmmsg, counting). Each outer iteration reports 1000 spans and waits
+    // until the writer has delivered or dropped them all, so the throughput (K) is thousands
+    // of spans delivered per second end to end; "Spans lost" counts the drops (per 1000).
+    // Go original: 137 000 spans/s on one core, 260 000/s on two, 0.1–0.7 % lost.
+    var agent = loop
+    agent.metrics = [.wallClock, .throughput, .custom("Spans lost", polarity: .prefersSmaller, useScalingFactor: false)]
+    agent.maxIterations = 500
+    Benchmark("agent-unixgram", configuration: agent) { benchmark, pipeline in
+        let tracer = pipeline.tracer
+        let reporter = pipeline.reporter
+        let before = reporter.statistics
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let server = tracer.new("/api/user/info")
+            server.setTag("http.method", "GET")
+            server.setTag("http.status_code", 200)
+            server.setTag("peer.service", "gateway")
+            server.setTag("retry", index & 1 == 0)
+            server.finish()
+        }
+        let target = before.reported + benchmark.scaledIterations.count
+        while true {
+            let now = reporter.statistics
+            if now.reported >= target, now.delivered + now.totalDropped >= target { break }
+            sched_yield()
+        }
+        benchmark.stopMeasurement()
+        let after = reporter.statistics
+        benchmark.measurement(.custom("Spans lost"), after.totalDropped - before.totalDropped)
+    } setup: {
+        AgentPipeline()
+    } teardown: { pipeline in
+        pipeline.stop()
+    }
+}
+
+func typicalSpan() -> FinishedSpan {
+    FinishedSpan(
+        serviceName: "user-service",
+        operationName: "/api/user/info",
+        context: SpanContext(traceID: 0x7b2a_1c3d_4e5f_6071, spanID: 0x1234_5678_9abc_def0, parentID: 0x7b2a_1c3d_4e5f_6071, flags: .sampled, probability: 1),
+        startTimeNanos: 1_700_000_000_123_456_789,
+        durationNanos: 1_234_567,
+        tags: SpanTags(benchmarkDefaultTags + [
+            SpanTag(key: "span.kind", value: "server"),
+            SpanTag(key: "http.method", value: "GET"),
+            SpanTag(key: "http.status_code", value: 200),
+            SpanTag(key: "peer.service", value: "gateway"),
+            SpanTag(key: "retry", value: false),
+        ]),
+        logs: [SpanLog(timestampNanos: 1_700_000_000_124_000_000, fields: [
+            SpanLogField(key: "event", value: "error"), SpanLogField(key: "message", value: "connection refused"),
+        ])])
 }

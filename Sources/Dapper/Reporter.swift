@@ -83,12 +83,16 @@ public struct ReporterStatistics: Sendable, Hashable {
     public var delivered: Int
     /// Spans dropped, by reason.
     public var dropped: [DropReason: Int]
+    /// Spans delivered shrunk to fit a size limit (they carry `trace.error = "span truncated"`);
+    /// also counted in ``delivered``.
+    public var truncated: Int
 
     /// Creates statistics.
-    public init(reported: Int = 0, delivered: Int = 0, dropped: [DropReason: Int] = [:]) {
+    public init(reported: Int = 0, delivered: Int = 0, dropped: [DropReason: Int] = [:], truncated: Int = 0) {
         self.reported = reported
         self.delivered = delivered
         self.dropped = dropped
+        self.truncated = truncated
     }
 
     /// Spans dropped, all reasons together.

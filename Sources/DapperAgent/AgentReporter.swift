@@ -1,1 +1,124 @@
 import Dapper
+import DapperWire
+
+/// Reports spans to a local dapper agent as `span.proto` datagrams (SPEC 8): over `unixgram`
+/// (the default), `udp`, or `tcp` with each span framed by its varint length.
+///
+/// ```swift
+/// let reporter = try AgentReporter.fromEnvironment()      // TRACE, or the default socket
+/// let tracer = DapperTracer(serviceName: "user-service", reporter: reporter)
+/// …
+/// let result = await reporter.close()                     // flushes for at most a second
+/// ```
+///
+/// The caller never waits. ``report(_:)`` moves the span into a bounded queue (4096 spans by
+/// default) and returns; a thread of the reporter's own encodes the spans (``SpanEncoder``)
+/// and writes them in batches, so blocking socket calls stay off Swift's cooperative thread
+/// pool. When the queue is full, the agent is unreachable, a write fails or times out, or a
+/// span is too large even shrunk, the span is dropped and the drop is counted by reason in
+/// ``statistics``. A lost connection is made again after 100 ms, then 200 ms, … up to 5 s.
+public final class AgentReporter: Reporter {
+    /// Limits and timings of the reporter.
+    public struct Configuration: Sendable, Hashable {
+        /// Spans the queue holds before new ones are dropped as ``DropReason/queueFull``.
+        public var queueCapacity: Int = 4096
+        /// Spans the writer takes from the queue and writes with one system call, at most.
+        public var maximumBatchSize: Int = 256
+        /// The largest encoded span, in bytes; larger spans are shrunk (SPEC 7).
+        public var maximumSpanSize: Int = SpanEncoder.defaultMaximumSize
+        /// The first wait before connecting again after a failure.
+        public var minimumReconnectDelay: Duration = .milliseconds(100)
+        /// The longest wait between connection attempts.
+        public var maximumReconnectDelay: Duration = .seconds(5)
+
+        /// Creates the default configuration.
+        public init() {}
+    }
+
+    /// Where the spans go.
+    public let dsn: AgentDSN
+    /// The limits the reporter was made with.
+    public let configuration: Configuration
+
+    private let queue: SpanQueue
+    private let counters = ReporterCounters()
+    private let connectionStatus = LockedValue(AgentStatus())
+
+    /// Creates a reporter and starts its writer thread. Connecting happens on that thread;
+    /// until it succeeds, spans are dropped as ``DropReason/notConnected``.
+    public init(dsn: AgentDSN = .default, configuration: Configuration = Configuration()) {
+        precondition(configuration.queueCapacity > 0, "AgentReporter queueCapacity must be positive")
+        precondition(configuration.maximumBatchSize > 0, "AgentReporter maximumBatchSize must be positive")
+        self.dsn = dsn
+        self.configuration = configuration
+        queue = SpanQueue(capacity: configuration.queueCapacity)
+        AgentWriter(
+            dsn: dsn, configuration: configuration, queue: queue, counters: counters, status: connectionStatus
+        ).start()
+    }
+
+    /// A reporter for the DSN in the `TRACE` environment variable, or ``AgentDSN/default``
+    /// when it is unset.
+    ///
+    /// - Throws: ``AgentDSNError`` when `TRACE` holds a malformed DSN.
+    public static func fromEnvironment(configuration: Configuration = Configuration()) throws(AgentDSNError) -> AgentReporter {
+        AgentReporter(dsn: try AgentDSN.fromEnvironment(), configuration: configuration)
+    }
+
+    deinit {
+        // The writer drains what is queued, then exits.
+        queue.close()
+    }
+
+    public func report(_ span: FinishedSpan) {
+        counters.reported()
+        switch queue.push(span) {
+        case .queued: break
+        case .full: counters.dropped(.queueFull)
+        case .closed: counters.dropped(.closed)
+        }
+    }
+
+    public func flush(timeout: Duration) async -> FlushResult {
+        let before = counters.statistics
+        let target = queue.progress.accepted
+        let deadline = ContinuousClock.now + timeout
+        var progress = queue.progress
+        while progress.finished < target, !progress.writerExited, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+            progress = queue.progress
+        }
+        return result(since: before, pending: max(0, target - progress.finished))
+    }
+
+    public func close(timeout: Duration) async -> FlushResult {
+        let before = counters.statistics
+        queue.close()
+        let deadline = ContinuousClock.now + timeout
+        while !queue.progress.writerExited, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        if !queue.progress.writerExited {
+            counters.dropped(.closed, queue.removeAll())
+        }
+        let progress = queue.progress
+        // What the writer still holds (a batch in a slow write) is counted when it finishes.
+        return result(since: before, pending: max(0, progress.accepted - progress.finished))
+    }
+
+    private func result(since before: ReporterStatistics, pending: Int) -> FlushResult {
+        let after = counters.statistics
+        return FlushResult(
+            delivered: after.delivered - before.delivered,
+            dropped: after.totalDropped - before.totalDropped,
+            pending: pending)
+    }
+
+    public var statistics: ReporterStatistics { counters.statistics }
+
+    /// The writer's connection: whether it is up, how many were made, the last error.
+    public var status: AgentStatus { connectionStatus.withLock { $0 } }
+
+    /// Spans waiting in the queue right now.
+    public var queuedCount: Int { queue.queuedCount }
+}

@@ -5,7 +5,7 @@ struct DapperCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dapper",
         abstract: "The Dapper tracer's command-line tool.",
-        subcommands: [DemoCommand.self],
+        subcommands: [DemoCommand.self, AgentCommand.self],
         defaultSubcommand: DemoCommand.self
     )
 }

@@ -1,0 +1,57 @@
+#define _GNU_SOURCE
+#include "dapper_socket.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+enum { dapper_max_batch = 1024 };
+
+int dapper_send_datagrams(int fd, const dapper_datagram *datagrams, unsigned int count) {
+    if (count > dapper_max_batch) count = dapper_max_batch;
+    struct mmsghdr messages[count];
+    struct iovec vectors[count];
+    memset(messages, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned int i = 0; i < count; i++) {
+        vectors[i].iov_base = (void *)datagrams[i].base;
+        vectors[i].iov_len = datagrams[i].length;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent;
+    do {
+        sent = sendmmsg(fd, messages, count, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent;
+}
+
+int dapper_receive_datagrams(int fd, dapper_receive_buffer *buffers, unsigned int count) {
+    if (count > dapper_max_batch) count = dapper_max_batch;
+    struct mmsghdr messages[count];
+    struct iovec vectors[count];
+    memset(messages, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned int i = 0; i < count; i++) {
+        vectors[i].iov_base = buffers[i].base;
+        vectors[i].iov_len = buffers[i].capacity;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received;
+    do {
+        received = recvmmsg(fd, messages, count, MSG_WAITFORONE, NULL);
+    } while (received < 0 && errno == EINTR);
+    for (int i = 0; i < received; i++) {
+        buffers[i].received = messages[i].msg_len;
+        buffers[i].truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    }
+    return received;
+}
+
+void dapper_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
+}

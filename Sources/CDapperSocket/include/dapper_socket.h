@@ -1,0 +1,34 @@
+// Batched datagram calls (sendmmsg, recvmmsg) for Swift: Glibc's Swift module is built
+// without _GNU_SOURCE, so these are not visible there.
+#ifndef DAPPER_SOCKET_H
+#define DAPPER_SOCKET_H
+
+#include <stddef.h>
+
+/// One datagram to send: `length` bytes at `base`.
+typedef struct {
+    const void *base;
+    size_t length;
+} dapper_datagram;
+
+/// One buffer to receive a datagram into; `received` is set to the datagram's length and
+/// `truncated` to 1 when the datagram was longer than the buffer.
+typedef struct {
+    void *base;
+    size_t capacity;
+    size_t received;
+    int truncated;
+} dapper_receive_buffer;
+
+/// Sends `count` datagrams on a connected socket with one sendmmsg call (at most 1024).
+/// Returns how many were sent, or -1 with errno set when the first one failed.
+int dapper_send_datagrams(int fd, const dapper_datagram *datagrams, unsigned int count);
+
+/// Receives up to `count` datagrams with one recvmmsg call (at most 1024), waiting for the
+/// first. Returns how many were received, or -1 with errno set.
+int dapper_receive_datagrams(int fd, dapper_receive_buffer *buffers, unsigned int count);
+
+/// Names the calling thread (15 characters at most are kept), for `top -H` and debuggers.
+void dapper_set_thread_name(const char *name);
+
+#endif

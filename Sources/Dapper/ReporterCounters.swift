@@ -1,0 +1,67 @@
+import Synchronization
+
+/// The counters behind a reporter's ``ReporterStatistics``: atomics, so that the caller's
+/// thread and the reporter's delivery thread count without a lock.
+///
+/// Shared by the reporters of this package; spans move through them as
+/// reported → (queued) → delivered or dropped with a reason.
+package final class ReporterCounters: Sendable {
+    private let reportedCount = Atomic<Int>(0)
+    private let deliveredCount = Atomic<Int>(0)
+    private let truncatedCount = Atomic<Int>(0)
+    private let queueFull = Atomic<Int>(0)
+    private let oversize = Atomic<Int>(0)
+    private let notConnected = Atomic<Int>(0)
+    private let writeError = Atomic<Int>(0)
+    private let closed = Atomic<Int>(0)
+    private let rejected = Atomic<Int>(0)
+    private let timeout = Atomic<Int>(0)
+    private let encodingError = Atomic<Int>(0)
+    private let otherDrops = LockedValue<[DropReason: Int]>([:])
+
+    package init() {}
+
+    package func reported(_ count: Int = 1) { reportedCount.add(count, ordering: .relaxed) }
+    package func delivered(_ count: Int = 1) { deliveredCount.add(count, ordering: .relaxed) }
+    package func truncated(_ count: Int = 1) { truncatedCount.add(count, ordering: .relaxed) }
+
+    package func dropped(_ reason: DropReason, _ count: Int = 1) {
+        guard count > 0 else { return }
+        switch reason {
+        case .queueFull: queueFull.add(count, ordering: .relaxed)
+        case .oversize: oversize.add(count, ordering: .relaxed)
+        case .notConnected: notConnected.add(count, ordering: .relaxed)
+        case .writeError: writeError.add(count, ordering: .relaxed)
+        case .closed: closed.add(count, ordering: .relaxed)
+        case .rejected: rejected.add(count, ordering: .relaxed)
+        case .timeout: timeout.add(count, ordering: .relaxed)
+        case .encodingError: encodingError.add(count, ordering: .relaxed)
+        default: otherDrops.withLock { $0[reason, default: 0] += count }
+        }
+    }
+
+    package var deliveredTotal: Int { deliveredCount.load(ordering: .relaxed) }
+
+    package var droppedTotal: Int { statistics.totalDropped }
+
+    /// A snapshot; reasons that never occurred are left out.
+    package var statistics: ReporterStatistics {
+        var dropped = otherDrops.withLock { $0 }
+        let known: [(DropReason, Int)] = [
+            (.queueFull, queueFull.load(ordering: .relaxed)),
+            (.oversize, oversize.load(ordering: .relaxed)),
+            (.notConnected, notConnected.load(ordering: .relaxed)),
+            (.writeError, writeError.load(ordering: .relaxed)),
+            (.closed, closed.load(ordering: .relaxed)),
+            (.rejected, rejected.load(ordering: .relaxed)),
+            (.timeout, timeout.load(ordering: .relaxed)),
+            (.encodingError, encodingError.load(ordering: .relaxed)),
+        ]
+        for (reason, count) in known where count > 0 { dropped[reason] = count }
+        return ReporterStatistics(
+            reported: reportedCount.load(ordering: .relaxed),
+            delivered: deliveredCount.load(ordering: .relaxed),
+            dropped: dropped,
+            truncated: truncatedCount.load(ordering: .relaxed))
+    }
+}

@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where and how the agent reporter sends spans, in the Go original's DSN form (SPEC 8):
+/// `network://address?timeout=200ms&disable_sample=false&protocol_version=1`.
+///
+/// ```swift
+/// let dsn = try AgentDSN(parsing: "udp://127.0.0.1:6831?timeout=100ms")
+/// let local = try AgentDSN.fromEnvironment()   // $TRACE, or the default socket
+/// ```
+///
+/// - `unixgram:///var/run/dapper-collect/dapper-collect.sock`: the address is an absolute path
+///   (at most 107 bytes, the size of `sun_path`).
+/// - `udp://HOST:PORT`, `tcp://HOST:PORT`; an IPv6 host in brackets: `udp://[::1]:6831`.
+public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
+    /// The transport to the agent.
+    public enum Network: String, Sendable, Hashable, CaseIterable {
+        /// A Unix datagram socket: one span per datagram (the default).
+        case unixgram
+        /// UDP: one span per datagram.
+        case udp
+        /// TCP: spans framed by a varint length prefix.
+        case tcp
+    }
+
+    /// The transport.
+    public var network: Network
+    /// A socket path for `unixgram`, `HOST:PORT` for `udp` and `tcp`.
+    public var address: String
+    /// The longest a write (or a connect) may block the reporter's writer thread.
+    public var timeout: Duration
+    /// Carried from the Go DSN, where it asked to report spans whatever the sampler said;
+    /// this implementation reports the spans its tracer records and keeps the value only so
+    /// that Go DSNs parse and print unchanged.
+    public var disableSample: Bool
+    /// The span encoding: only version 1 (`span.proto`) exists.
+    public var protocolVersion: Int
+
+    /// `unixgram:///var/run/dapper-collect/dapper-collect.sock`, the Go original's default.
+    public static let `default` = AgentDSN(network: .unixgram, address: "/var/run/dapper-collect/dapper-collect.sock")
+
+    /// The environment variable holding the DSN: `TRACE`.
+    public static var environmentVariable: String { "TRACE" }
+
+    /// Creates a DSN from its parts.
+    public init(
+        network: Network,
+        address: String,
+        timeout: Duration = .milliseconds(200),
+        disableSample: Bool = false,
+        protocolVersion: Int = 1
+    ) {
+        self.network = network
+        self.address = address
+        self.timeout = timeout
+        self.disableSample = disableSample
+        self.protocolVersion = protocolVersion
+    }
+
+    /// Parses DSN text.
+    ///
+    /// - Throws: ``AgentDSNError``, naming what is wrong.
+    public init(parsing text: String) throws(AgentDSNError) {
+        let trimmed = text.trimmingSpaces
+        guard !trimmed.isEmpty else { throw .empty }
+        guard let separator = Self.schemeSeparator(in: trimmed) else { throw .missingScheme(text) }
+        let scheme = String(trimmed[..<separator.lowerBound])
+        guard let network = Network(rawValue: scheme.lowercased()) else { throw .unknownNetwork(scheme) }
+        var rest = trimmed[separator.upperBound...]
+        var query: Substring = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        let address = String(rest)
+        guard !address.isEmpty else { throw .missingAddress(text) }
+        switch network {
+        case .unixgram:
+            guard address.hasPrefix("/") else { throw .relativeUnixPath(address) }
+            guard address.utf8.count <= Self.maximumUnixPathLength else {
+                throw .unixPathTooLong(address, limit: Self.maximumUnixPathLength)
+            }
+        case .udp, .tcp:
+            try Self.validateHostPort(address)
+        }
+        self.init(network: network, address: address)
+        var seen: Set<String> = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            guard seen.insert(name).inserted else { throw .duplicateParameter(name) }
+            switch name {
+            case "timeout":
+                guard let duration = parseGoDuration(value), duration > .zero else {
+                    throw .invalidParameter(name: name, value: value)
+                }
+                timeout = duration
+            case "disable_sample":
+                switch value.lowercased() {
+                case "true", "1": disableSample = true
+                case "false", "0": disableSample = false
+                default: throw .invalidParameter(name: name, value: value)
+                }
+            case "protocol_version":
+                guard let version = Int(value) else { throw .invalidParameter(name: name, value: value) }
+                guard version == 1 else { throw .unsupportedProtocolVersion(version) }
+                protocolVersion = version
+            default:
+                throw .unknownParameter(name)
+            }
+        }
+    }
+
+    /// The DSN in `TRACE`, or ``default`` when it is unset or empty.
+    ///
+    /// - Parameter environment: Variables to read instead of the process environment.
+    /// - Throws: ``AgentDSNError`` when `TRACE` holds a malformed DSN.
+    public static func fromEnvironment(_ environment: [String: String]? = nil) throws(AgentDSNError) -> AgentDSN {
+        let value: String?
+        if let environment {
+            value = environment[environmentVariable]
+        } else {
+            value = getenv(environmentVariable).map { String(cString: $0) }
+        }
+        guard let value, !value.trimmingSpaces.isEmpty else { return .default }
+        return try AgentDSN(parsing: value)
+    }
+
+    /// The canonical text, which parses back to an equal value.
+    public var description: String {
+        "\(network.rawValue)://\(address)?timeout=\(formatGoDuration(timeout))"
+            + "&disable_sample=\(disableSample)&protocol_version=\(protocolVersion)"
+    }
+
+    private static func schemeSeparator(in text: Substring) -> Range<Substring.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index...].hasPrefix("://") { return index..<text.index(index, offsetBy: 3) }
+            index = text.index(after: index)
+        }
+        return nil
+    }
+
+    /// `sun_path` holds 108 bytes including the terminating NUL.
+    static let maximumUnixPathLength = 107
+
+    private static func validateHostPort(_ address: String) throws(AgentDSNError) {
+        guard let (host, port) = splitHostPort(address) else { throw .missingPort(address) }
+        guard !host.isEmpty,
+            host.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") })
+        else { throw .invalidHost(address) }
+        guard !port.isEmpty else { throw .missingPort(address) }
+        guard port.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let number = Int(port),
+            (1...65535).contains(number)
+        else { throw .invalidPort(address) }
+    }
+}
+
+/// What is wrong with a DSN.
+public enum AgentDSNError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The text is empty.
+    case empty
+    /// The text has no `network://` prefix.
+    case missingScheme(String)
+    /// The network is not `unixgram`, `udp` or `tcp`.
+    case unknownNetwork(String)
+    /// Nothing follows `network://`.
+    case missingAddress(String)
+    /// A `unixgram` address must be an absolute path (`unixgram:///path`).
+    case relativeUnixPath(String)
+    /// A `unixgram` path longer than a socket address holds.
+    case unixPathTooLong(String, limit: Int)
+    /// The host of a `udp` or `tcp` address is missing or invalid.
+    case invalidHost(String)
+    /// A `udp` or `tcp` address has no port.
+    case missingPort(String)
+    /// The port is not a number from 1 to 65535.
+    case invalidPort(String)
+    /// A parameter's value cannot be read.
+    case invalidParameter(name: String, value: String)
+    /// A parameter the DSN does not define.
+    case unknownParameter(String)
+    /// A parameter given twice.
+    case duplicateParameter(String)
+    /// A protocol version other than 1.
+    case unsupportedProtocolVersion(Int)
+
+    public var description: String {
+        switch self {
+        case .empty: "the DSN is empty"
+        case .missingScheme(let text): "\"\(text)\" has no network (expected unixgram://, udp:// or tcp://)"
+        case .unknownNetwork(let network): "unknown network \"\(network)\" (expected unixgram, udp or tcp)"
+        case .missingAddress(let text): "\"\(text)\" has no address"
+        case .relativeUnixPath(let path): "unixgram path \"\(path)\" is not absolute (write unixgram:///path)"
+        case .unixPathTooLong(let path, let limit): "unixgram path \"\(path)\" is longer than \(limit) bytes"
+        case .invalidHost(let address): "\"\(address)\" has no valid host"
+        case .missingPort(let address): "\"\(address)\" has no port (expected HOST:PORT)"
+        case .invalidPort(let address): "\"\(address)\" has no valid port (1 to 65535)"
+        case .invalidParameter(let name, let value): "invalid value \"\(value)\" for \(name)"
+        case .unknownParameter(let name): "unknown parameter \"\(name)\" (known: timeout, disable_sample, protocol_version)"
+        case .duplicateParameter(let name): "parameter \"\(name)\" is given twice"
+        case .unsupportedProtocolVersion(let version): "protocol version \(version) is not supported (only 1)"
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: Substring {
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }) else {
+            return ""
+        }
+        let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d })!
+        return self[first...last]
+    }
+}
+
+/// Parses a Go duration: a sequence of decimal numbers with units, e.g. `200ms`, `1.5s`,
+/// `1m30s` (units ns, us, µs, ms, s, m, h).
+func parseGoDuration(_ text: String) -> Duration? {
+    var bytes = Substring(text).utf8[...]
+    guard !bytes.isEmpty else { return nil }
+    var total: Double = 0
+    while !bytes.isEmpty {
+        let numberEnd = bytes.firstIndex { !($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: ".")) } ?? bytes.endIndex
+        guard numberEnd != bytes.startIndex, let number = Double(String(decoding: bytes[..<numberEnd], as: UTF8.self)) else {
+            return nil
+        }
+        bytes = bytes[numberEnd...]
+        let unitEnd = bytes.firstIndex { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: ".") } ?? bytes.endIndex
+        let unit = String(decoding: bytes[..<unitEnd], as: UTF8.self)
+        bytes = bytes[unitEnd...]
+        let scale: Double
+        switch unit {
+        case "ns": scale = 1
+        case "us", "µs": scale = 1e3
+        case "ms": scale = 1e6
+        case "s": scale = 1e9
+        case "m": scale = 60e9
+        case "h": scale = 3600e9
+        default: return nil
+        }
+        total += number * scale
+    }
+    guard total.isFinite, total < 1e18 else { return nil }
+    return .nanoseconds(Int64(total.rounded()))
+}
+
+/// A Go-style duration text that ``parseGoDuration(_:)`` reads back exactly.
+func formatGoDuration(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
+    if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
+    if nanos % 1_000 == 0 { return "\(nanos / 1_000)us" }
+    return "\(nanos)ns"
+}

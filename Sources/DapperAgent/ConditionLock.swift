@@ -1,0 +1,95 @@
+import CDapperSocket
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A pthread mutex with a condition variable: what a writer thread sleeps on.
+///
+/// pthread rather than `Synchronization.Mutex` so that the thread sanitizer, which intercepts
+/// pthread calls, sees the ordering (see `LockedValue` in the core).
+final class ConditionLock: @unchecked Sendable {
+    // @unchecked: the mutex and condition are only used through pthread calls, which are
+    // thread-safe by definition; the pointers themselves never change.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+
+    /// Waits for a signal or until `deadline` (monotonic nanoseconds); the mutex must be held.
+    func wait(untilNanos deadline: UInt64?) {
+        guard let deadline else {
+            pthread_cond_wait(condition, mutex)
+            return
+        }
+        var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        pthread_cond_timedwait(condition, mutex, &time)
+    }
+
+    func signal() { pthread_cond_signal(condition) }
+    func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// Monotonic time in nanoseconds.
+func monotonicNanos() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, 0 when negative, saturating.
+    var clampedNanos: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return UInt64.max / 2 }
+        return whole + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+}
+
+/// Starts a detached thread of its own (not one of Swift's cooperative pool: it blocks in
+/// socket calls), named for `top` and debuggers.
+func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    final class Box: Sendable {
+        let name: String
+        let body: @Sendable () -> Void
+        init(name: String, body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+    let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(&thread, nil, { context in
+        let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        dapper_set_thread_name(box.name)
+        box.body()
+        return nil
+    }, box)
+    precondition(status == 0, "pthread_create failed: \(status)")
+    pthread_detach(thread)
+}

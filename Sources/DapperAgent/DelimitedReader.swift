@@ -1,0 +1,88 @@
+/// Splits a byte stream into frames of protobuf's delimited format: each message behind its
+/// length as a varint. How `tcp` carries spans, since a stream has no datagram boundaries.
+///
+/// Bytes arrive in arbitrary chunks; a frame split across chunks is kept until it is whole.
+/// A frame longer than `maximumFrame` is skipped without being buffered.
+struct DelimitedReader {
+    enum Frame {
+        /// A whole message, valid only during the callback.
+        case message(UnsafeRawBufferPointer)
+        /// A frame over the limit was skipped.
+        case skipped(length: Int)
+        /// The length prefix is not a varint of at most 10 bytes; the stream is unusable.
+        case invalidLength
+    }
+
+    let maximumFrame: Int
+    private var pending: [UInt8] = []
+    private var skipping = 0
+
+    init(maximumFrame: Int) { self.maximumFrame = maximumFrame }
+
+    /// Whether a frame has begun but not ended.
+    var hasPartialFrame: Bool { !pending.isEmpty || skipping > 0 }
+
+    mutating func consume(_ chunk: UnsafeRawBufferPointer, _ body: (Frame) -> Void) {
+        var chunk = chunk
+        if skipping > 0 {
+            let skipped = min(skipping, chunk.count)
+            skipping -= skipped
+            chunk = UnsafeRawBufferPointer(rebasing: chunk[skipped...])
+        }
+        guard !chunk.isEmpty else { return }
+        if pending.isEmpty {
+            let used = split(chunk, body)
+            pending.append(contentsOf: chunk[used...])
+        } else {
+            pending.append(contentsOf: chunk)
+            let buffered = pending
+            let used = buffered.withUnsafeBytes { split($0, body) }
+            pending.removeFirst(used)
+        }
+    }
+
+    /// Emits every whole frame of `bytes`; returns how many bytes were used.
+    private mutating func split(_ bytes: UnsafeRawBufferPointer, _ body: (Frame) -> Void) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            var length: UInt64 = 0
+            var shift: UInt64 = 0
+            var cursor = offset
+            var complete = false
+            while cursor < bytes.count {
+                let byte = bytes[cursor]
+                cursor += 1
+                guard shift < 64 else {
+                    body(.invalidLength)
+                    return bytes.count
+                }
+                length |= UInt64(byte & 0x7f) << shift
+                shift += 7
+                if byte & 0x80 == 0 {
+                    complete = true
+                    break
+                }
+            }
+            guard complete else { return offset }  // the prefix continues in the next chunk
+            guard length <= UInt64(Int.max / 2) else {
+                body(.invalidLength)
+                return bytes.count
+            }
+            let frameLength = Int(length)
+            if frameLength > maximumFrame {
+                body(.skipped(length: frameLength))
+                let available = bytes.count - cursor
+                if frameLength > available {
+                    skipping = frameLength - available
+                    return bytes.count
+                }
+                offset = cursor + frameLength
+                continue
+            }
+            guard bytes.count - cursor >= frameLength else { return offset }
+            body(.message(UnsafeRawBufferPointer(rebasing: bytes[cursor..<(cursor + frameLength)])))
+            offset = cursor + frameLength
+        }
+        return offset
+    }
+}

@@ -1,0 +1,144 @@
+import Dapper
+
+/// The bounded queue between the threads that finish spans and the agent reporter's writer
+/// thread.
+///
+/// A ring of finished spans behind one pthread mutex: pushing moves the span in (no encoding,
+/// no allocation), and the writer takes a whole batch per lock. The caller never waits for
+/// room: a full queue refuses the span and the reporter counts it. The writer is woken only
+/// when it sleeps, so a busy writer costs producers no system call.
+final class SpanQueue: @unchecked Sendable {
+    // @unchecked: every stored var is read and written only while `lock` is held.
+    private let lock = ConditionLock()
+    private let storage: UnsafeMutablePointer<FinishedSpan>
+    let capacity: Int
+    private var head = 0
+    private var count = 0
+    private var writerSleeps = false
+    private var isClosed = false
+    /// Spans accepted into the queue since creation; the writer's progress is measured
+    /// against it by flushes.
+    private var accepted = 0
+    /// Spans the writer has finished with (delivered or dropped), plus those removed by
+    /// ``removeAll()``.
+    private var finished = 0
+    private var writerExited = false
+
+    enum PushResult {
+        case queued
+        case full
+        case closed
+    }
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "queue capacity must be positive")
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        lock.lock()
+        discardLocked()
+        lock.unlock()
+        storage.deallocate()
+    }
+
+    func push(_ span: FinishedSpan) -> PushResult {
+        lock.lock()
+        defer { lock.unlock() }
+        if isClosed { return .closed }
+        if count == capacity { return .full }
+        (storage + (head + count) % capacity).initialize(to: span)
+        count += 1
+        accepted += 1
+        if writerSleeps {
+            writerSleeps = false
+            lock.signal()
+        }
+        return .queued
+    }
+
+    /// Moves up to `maximum` spans into `batch`, sleeping while the queue is empty (until
+    /// `deadline`, monotonic nanoseconds, when given). Returns how many were moved, and
+    /// whether the queue is closed (then 0 moved means the writer is done).
+    func take(into batch: UnsafeMutablePointer<FinishedSpan>, maximum: Int, deadline: UInt64?) -> (Int, closed: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        while count == 0, !isClosed {
+            if let deadline, monotonicNanos() >= deadline { return (0, false) }
+            writerSleeps = true
+            lock.wait(untilNanos: deadline)
+            writerSleeps = false
+        }
+        let moved = min(count, maximum)
+        var index = 0
+        while index < moved {
+            // Contiguous runs of the ring move with one call.
+            let start = (head + index) % capacity
+            let run = min(moved - index, capacity - start)
+            (batch + index).moveInitialize(from: storage + start, count: run)
+            index += run
+        }
+        head = (head + moved) % capacity
+        count -= moved
+        return (moved, isClosed)
+    }
+
+    /// The writer finished with `count` spans it took.
+    func finished(_ count: Int) {
+        lock.lock()
+        finished += count
+        lock.unlock()
+    }
+
+    /// The writer thread has returned.
+    func writerDidExit() {
+        lock.lock()
+        writerExited = true
+        lock.unlock()
+    }
+
+    /// Refuses later pushes and wakes the writer so that it drains the queue and exits.
+    func close() {
+        lock.lock()
+        isClosed = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// Removes every queued span, for a close whose deadline passed. Returns how many.
+    func removeAll() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let removed = count
+        discardLocked()
+        finished += removed
+        return removed
+    }
+
+    private func discardLocked() {
+        var index = 0
+        while index < count {
+            let start = (head + index) % capacity
+            let run = min(count - index, capacity - start)
+            (storage + start).deinitialize(count: run)
+            index += run
+        }
+        head = 0
+        count = 0
+    }
+
+    /// How far the writer is: spans accepted so far, spans finished with, whether it exited.
+    var progress: (accepted: Int, finished: Int, writerExited: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (accepted, finished, writerExited)
+    }
+
+    /// Spans waiting in the queue.
+    var queuedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+}

@@ -1,0 +1,124 @@
+import Dapper
+import DapperAgent
+import DapperWire
+import Foundation
+import Testing
+
+@Suite(.serialized) struct AgentListenerTests {
+    @Test func badDatagramsAreSkippedAndCountedByReason() async throws {
+        let directory = temporaryDirectory()
+        let (listener, received) = try startListener(AgentDSN(network: .udp, address: "127.0.0.1:0"))
+        defer { listener.stop() }
+        let sender = try UDPSender(listener.dsn.address)
+        let good = try SpanEncoder().encode(sampleSpan(1))
+        sender.send([0xff, 0xff, 0xff])  // malformed
+        sender.send([0x98, 0x06, 0x02])  // version 2
+        sender.send([0x0a, 0x02, 0xc3, 0x28, 0x98, 0x06, 0x01])  // not UTF-8
+        sender.send(good)
+        #expect(await received.waitFor(1))
+        #expect(await eventually { listener.statistics.totalRejected == 3 })
+        #expect(listener.statistics.rejected == ["malformed": 1, "unsupported_version": 1, "invalid_utf8": 1])
+        #expect(received.spans.first?.operationName == "op-1")
+        _ = directory
+    }
+
+    @Test func theUnixSocketFileGetsMode0660AndIsRemovedOnStop() throws {
+        let path = temporaryDirectory() + "/mode.sock"
+        let listener = try AgentListener(dsn: AgentDSN(network: .unixgram, address: path))
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o660)
+        listener.start { _ in }
+        listener.stop()
+        #expect(access(path, F_OK) != 0)
+    }
+
+    @Test func aStaleSocketFileIsReplacedButALiveAgentIsNot() throws {
+        let path = temporaryDirectory() + "/stale.sock"
+        let stale = try StalledUnixReader(path: path)
+        // A bound socket whose owner still holds it counts as live.
+        #expect(throws: SocketError.self) { try AgentListener(dsn: AgentDSN(network: .unixgram, address: path)) }
+        close(stale.descriptor)
+        let listener = try AgentListener(dsn: AgentDSN(network: .unixgram, address: path))
+        listener.stop()
+        withExtendedLifetime(stale) {}
+    }
+
+    @Test func aRegularFileAtTheSocketPathIsNotRemoved() throws {
+        let path = temporaryDirectory() + "/file"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("keep".utf8)))
+        #expect(throws: SocketError.self) { try AgentListener(dsn: AgentDSN(network: .unixgram, address: path)) }
+        #expect(FileManager.default.contents(atPath: path) == Data("keep".utf8))
+    }
+
+    @Test func tcpFramesOverTheLimitAndGarbageAreSkipped() async throws {
+        var configuration = AgentListener.Configuration()
+        configuration.maximumSpanSize = 1024
+        let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"), configuration: configuration)
+        let received = ReceivedSpans()
+        listener.start { received.handle($0) }
+        defer { listener.stop() }
+        let good = try SpanEncoder().encode(sampleSpan(3))
+        var stream: [UInt8] = varint(good.count) + good
+        stream += [0x90, 0x10] + [UInt8](repeating: 0, count: 2064)  // a 2064-byte frame: too large
+        stream += [3, 0xff, 0xff, 0xff]  // a frame that is not a span
+        stream += varint(good.count) + good
+        try TCPSender(listener.dsn.address).send(stream)
+        #expect(await received.waitFor(2))
+        #expect(await eventually { listener.statistics.totalRejected == 2 })
+        #expect(listener.statistics.rejected == ["too_large": 1, "malformed": 1])
+    }
+}
+
+/// A plain UDP socket connected to `address`.
+struct UDPSender {
+    let descriptor: Int32
+    init(_ address: String) throws {
+        let (host, port) = try #require(address.split(separator: ":").map(String.init).splitPair)
+        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = in_port_t(UInt16(port)!).bigEndian
+        inet_pton(AF_INET, host, &target.sin_addr)
+        _ = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+    func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) } }
+}
+
+/// A plain TCP connection to `address`.
+struct TCPSender {
+    let descriptor: Int32
+    init(_ address: String) throws {
+        let (host, port) = try #require(address.split(separator: ":").map(String.init).splitPair)
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = in_port_t(UInt16(port)!).bigEndian
+        inet_pton(AF_INET, host, &target.sin_addr)
+        let status = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(status == 0)
+    }
+    func send(_ bytes: [UInt8]) throws {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+        try #require(sent == bytes.count)
+        close(descriptor)
+    }
+}
+
+extension Array where Element == String {
+    var splitPair: (String, String)? { count == 2 ? (self[0], self[1]) : nil }
+}
+
+func varint(_ value: Int) -> [UInt8] {
+    var value = UInt64(value)
+    var bytes: [UInt8] = []
+    while value >= 0x80 {
+        bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+        value >>= 7
+    }
+    return bytes + [UInt8(value)]
+}

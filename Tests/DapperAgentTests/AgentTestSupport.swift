@@ -1,0 +1,83 @@
+import Dapper
+import DapperAgent
+import Foundation
+import Synchronization
+
+/// A fresh directory under the system's temporary directory, for unix socket files.
+func temporaryDirectory() -> String {
+    var template = Array("/tmp/dapper-agent-test-XXXXXX".utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { buffer in
+        mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+    }
+    return path ?? "/tmp"
+}
+
+/// Spans a listener received, kept for the test to look at.
+final class ReceivedSpans: Sendable {
+    private let state = Mutex<(spans: [FinishedSpan], rejected: [String])>(([], []))
+
+    func handle(_ event: AgentListener.Event) {
+        state.withLock {
+            switch event {
+            case .span(let span): $0.spans.append(span)
+            case .rejected(let reason, _): $0.rejected.append(reason)
+            }
+        }
+    }
+
+    var spans: [FinishedSpan] { state.withLock { $0.spans } }
+    var rejected: [String] { state.withLock { $0.rejected } }
+    var count: Int { state.withLock { $0.spans.count } }
+
+    /// Waits until `count` spans arrived or `timeout` passed; returns whether they arrived.
+    func waitFor(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while self.count < count {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+}
+
+/// Starts a listener on `dsn` that collects into a new `ReceivedSpans`.
+func startListener(_ dsn: AgentDSN) throws -> (AgentListener, ReceivedSpans) {
+    let listener = try AgentListener(dsn: dsn)
+    let received = ReceivedSpans()
+    listener.start { received.handle($0) }
+    return (listener, received)
+}
+
+/// A typical span with a recognisable operation name.
+func sampleSpan(_ index: Int, service: String = "agent-test") -> FinishedSpan {
+    FinishedSpan(
+        serviceName: service,
+        operationName: "op-\(index)",
+        context: SpanContext(traceID: UInt64(index + 1), spanID: UInt64(index + 1000), flags: .sampled, probability: 1),
+        startTimeNanos: 1_700_000_000_000_000_000 + Int64(index),
+        durationNanos: 1_000 + Int64(index),
+        tags: [
+            SpanTag(key: "region", value: "region01"), SpanTag(key: "span.kind", value: "server"),
+            SpanTag(key: "index", value: .int(Int64(index))), SpanTag(key: "ok", value: .bool(index % 2 == 0)),
+        ],
+        logs: [SpanLog(timestampNanos: 1_700_000_000_000_000_500, fields: [SpanLogField(key: "event", value: "e\(index)")])])
+}
+
+/// Reporter options that retry quickly, so that fault tests finish fast.
+func quickConfiguration(queueCapacity: Int = 4096) -> AgentReporter.Configuration {
+    var configuration = AgentReporter.Configuration()
+    configuration.queueCapacity = queueCapacity
+    configuration.minimumReconnectDelay = .milliseconds(20)
+    configuration.maximumReconnectDelay = .milliseconds(200)
+    return configuration
+}
+
+/// Waits until `condition` holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return true
+}
