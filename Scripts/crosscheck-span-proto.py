@@ -32,11 +32,12 @@ def check(name, data, expected):
             problems.append(f"{what}: {actual!r} != {wanted!r}")
 
     try:
-        from google.protobuf import unknown_fields
-        if len(unknown_fields.UnknownFieldSet(span)) != 0:
-            problems.append("unknown fields present")
+        from google.protobuf import unknown_fields  # protobuf 4.22 and later
+        unknown = len(unknown_fields.UnknownFieldSet(span))
     except ImportError:
-        pass
+        unknown = len(span.UnknownFields())  # Debian's python3-protobuf 3.21
+    if unknown != 0:
+        problems.append(f"{unknown} unknown fields present")
     same("version", span.version, 1)
     same("service_name", span.service_name.encode().hex(), expected["service_name"])
     same("operation_name", span.operation_name.encode().hex(), expected["operation_name"])

@@ -5,23 +5,16 @@ import Glibc
 import Darwin
 #endif
 
-// libFuzzer target for the span context parser. Built with `-sanitize=fuzzer
-// -DDAPPER_FUZZING` (see Scripts/fuzz), `main` hands control to libFuzzer's driver; built
-// plainly, it replays the files it is given (a crash artifact, say) through the same checks.
-// Invariants checked on every input: parsing never crashes; what parses formats to text that
-// parses to the same fields.
+// libFuzzer targets. Built with `-sanitize=fuzzer -DDAPPER_FUZZING` (see Scripts/fuzz),
+// `main` hands control to libFuzzer's driver; built plainly, it replays the files it is given
+// (a crash artifact, say) through the same checks. The environment variable
+// `DAPPER_FUZZ_TARGET` picks the target: `context` (the default) or `decoder`.
 
-func checkContextParser(_ bytes: UnsafeBufferPointer<UInt8>) {
-    guard let context = try? SpanContext(parsing: bytes) else { return }
-    let text = context.description
-    guard let again = try? SpanContext(parsing: text) else {
-        fatalError("formatted context \(text) does not parse")
-    }
-    if again.traceID != context.traceID || again.spanID != context.spanID
-        || again.parentID != context.parentID || again.flags != context.flags
-    {
-        fatalError("context \(text) does not round-trip")
-    }
+private let targetName = getenv("DAPPER_FUZZ_TARGET").map { String(cString: $0) } ?? "context"
+
+/// Runs the target named by `DAPPER_FUZZ_TARGET` on one input.
+func fuzzTarget(_ bytes: UnsafeBufferPointer<UInt8>) {
+    if targetName == "decoder" { checkSpanDecoder(bytes) } else { checkContextParser(bytes) }
 }
 
 #if DAPPER_FUZZING
@@ -38,7 +31,7 @@ struct Fuzz {
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
         let status = runFuzzerDriver(&argc, &argv) { data, size in
-            checkContextParser(UnsafeBufferPointer(start: data, count: size))
+            fuzzTarget(UnsafeBufferPointer(start: data, count: size))
             return 0
         }
         exit(status)
@@ -61,7 +54,7 @@ struct ReplayInputs {
                 bytes.append(contentsOf: buffer[0..<count])
             }
             fclose(file)
-            bytes.withUnsafeBufferPointer { checkContextParser($0) }
+            bytes.withUnsafeBufferPointer { fuzzTarget($0) }
             print("ok \(path)")
         }
     }
