@@ -19,9 +19,11 @@ final class AgentPipeline: Sendable {
     private let descriptor: Int32
 
     init() {
-        path = "/tmp/dapper-bench-\(getpid()).sock"
+        let path = "/tmp/dapper-bench-\(getpid()).sock"
+        self.path = path
         unlink(path)
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        self.descriptor = descriptor
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
@@ -36,7 +38,6 @@ final class AgentPipeline: Sendable {
         reporter = AgentReporter(dsn: AgentDSN(network: .unixgram, address: path))
         tracer = DapperTracer(
             serviceName: "user-service", reporter: reporter, sampler: .always, defaultTags: benchmarkDefaultTags)
-        let descriptor = self.descriptor
         let thread = Thread { [self] in
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 16)
             defer { buffer.deallocate() }

@@ -13,6 +13,11 @@ import Dapper
 import DapperAgent
 import DapperWire
 import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The Go benchmark finished the second span with `fmt.Errorf("test error")`.
 struct TestError: Error, CustomStringConvertible {
@@ -186,7 +191,7 @@ let benchmarks: @Sendable () -> Void = {
     var agent = loop
     agent.metrics = [.wallClock, .throughput, .custom("Spans lost", polarity: .prefersSmaller, useScalingFactor: false)]
     agent.maxIterations = 500
-    Benchmark("agent-unixgram", configuration: agent) { benchmark, pipeline in
+    Benchmark("agent-unixgram", configuration: agent) { (benchmark: Benchmark, pipeline: AgentPipeline) in
         let tracer = pipeline.tracer
         let reporter = pipeline.reporter
         let before = reporter.statistics
@@ -209,11 +214,16 @@ let benchmarks: @Sendable () -> Void = {
         let after = reporter.statistics
         benchmark.measurement(.custom("Spans lost"), after.totalDropped - before.totalDropped)
     } setup: {
-        AgentPipeline()
-    } teardown: { pipeline in
-        pipeline.stop()
+        let pipeline = AgentPipeline()
+        runningPipeline.withLock { $0 = pipeline }
+        return pipeline
+    } teardown: {
+        runningPipeline.withLock { $0?.stop() }
     }
 }
+
+/// The agent benchmark's pipeline, for its teardown (which gets no arguments).
+let runningPipeline = Mutex<AgentPipeline?>(nil)
 
 func typicalSpan() -> FinishedSpan {
     FinishedSpan(

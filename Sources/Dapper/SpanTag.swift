@@ -120,6 +120,20 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
     /// Appends a tag.
     public mutating func append(_ tag: SpanTag) { own.append(tag) }
 
+    /// The shared prefix (default tags and `span.kind`): the same array for every span of a
+    /// tracer, which an encoder may recognise to reuse its encoding.
+    package var sharedPrefix: [SpanTag] { shared }
+
+    /// Calls `body` with the shared prefix and the span's own tags as two buffers, so that an
+    /// encoder can read every tag in place, without copying (and retaining) each one.
+    package func withBuffers<Result>(
+        _ body: (_ shared: UnsafeBufferPointer<SpanTag>, _ own: UnsafeBufferPointer<SpanTag>) throws -> Result
+    ) rethrows -> Result {
+        try shared.withUnsafeBufferPointer { shared in
+            try own.withUnsafeBufferPointer { own in try body(shared, own) }
+        }
+    }
+
     public static func == (lhs: SpanTags, rhs: SpanTags) -> Bool { lhs.elementsEqual(rhs) }
 
     public func hash(into hasher: inout Hasher) {

@@ -20,15 +20,18 @@ struct MessageArray<Message> {
         Self.prepare(structs, pointers, capacity, initialize)
     }
 
-    /// Makes room for `count` elements. Growing discards the elements' contents.
-    mutating func reserve(_ count: Int) {
+    /// Makes room for `count` elements. Growing discards the elements' contents; returns
+    /// whether it did.
+    @discardableResult
+    mutating func reserve(_ count: Int) -> Bool {
         reserved = count
-        guard count > capacity else { return }
+        guard count > capacity else { return false }
         deallocate()
         capacity = max(count, capacity * 2)
         structs = .allocate(capacity: capacity)
         pointers = .allocate(capacity: capacity)
         Self.prepare(structs, pointers, capacity, initialize)
+        return true
     }
 
     func deallocate() {
@@ -93,6 +96,24 @@ struct ByteArena {
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
         overflow.append(chunk)
         return chunk
+    }
+
+    /// Copies the UTF-8 bytes of the string at `string`, read in place (no retain).
+    mutating func copy(_ string: UnsafePointer<String>) -> ProtobufCBinaryData {
+        let count = string.pointee.utf8.count
+        guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
+        let destination = take(count)
+        let copied: Void? = string.pointee.utf8.withContiguousStorageIfAvailable { source in
+            destination.copyMemory(from: source.baseAddress!, byteCount: count)
+        }
+        if copied == nil {
+            var index = 0
+            for byte in string.pointee.utf8 {
+                destination.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+                index += 1
+            }
+        }
+        return ProtobufCBinaryData(len: count, data: destination.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Copies the UTF-8 bytes of `string`; an empty string gives the empty (omitted) value.

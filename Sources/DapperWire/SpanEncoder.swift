@@ -38,6 +38,12 @@ public final class SpanEncoder {
     @exclusivity(unchecked) private var fields: MessageArray<Dapper__Trace__Field>
     @exclusivity(unchecked) private var references: MessageArray<Dapper__Trace__SpanRef>
     @exclusivity(unchecked) private var arena: ByteArena
+    /// The shared tag prefix (the tracer's default tags and `span.kind`) whose encoding fills
+    /// the first tag slots, kept across spans: most spans of a process share one prefix, so
+    /// its strings are copied once rather than per span. Holding the array keeps its buffer
+    /// alive and unchanged (copy on write), which makes its address a sound identity.
+    @exclusivity(unchecked) private var cachedPrefix: [SpanTag] = []
+    @exclusivity(unchecked) private var prefixArena: ByteArena
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
 
     /// Creates an encoder whose output never exceeds `maximumSize` bytes.
@@ -57,6 +63,7 @@ public final class SpanEncoder {
         fields = MessageArray(capacity: 16, initialize: dapper__trace__field__init)
         references = MessageArray(capacity: 4, initialize: dapper__trace__span_ref__init)
         arena = ByteArena(capacity: 4096)
+        prefixArena = ByteArena(capacity: 512)
         output = .allocate(byteCount: 4096, alignment: 16)
     }
 
@@ -69,6 +76,7 @@ public final class SpanEncoder {
         fields.deallocate()
         references.deallocate()
         arena.deallocate()
+        prefixArena.deallocate()
         output.deallocate()
     }
 
@@ -129,51 +137,51 @@ public final class SpanEncoder {
         message.pointee.duration = duration
 
         // One spare tag for the truncation marker, should the span need shrinking.
-        tags.reserve(span.tags.count + 1)
+        if tags.reserve(span.tags.count + 1) { cachedPrefix = [] }
         let tagStructs = tags.structs
         var tagIndex = 0
-        for tag in span.tags {
-            let slot = tagStructs + tagIndex
-            slot.pointee.key = arena.copy(tag.key)
-            switch tag.value {
-            case .string(let value):
-                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__STRING
-                slot.pointee.value = arena.copy(value)
-            case .int(let value):
-                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__INT
-                slot.pointee.value = arena.copy(bigEndian: UInt64(bitPattern: value))
-            case .bool(let value):
-                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__BOOL
-                slot.pointee.value = arena.copy(byte: value ? 1 : 0)
-            case .double(let value):
-                slot.pointee.kind = DAPPER__TRACE__TAG__KIND__FLOAT
-                slot.pointee.value = arena.copy(bigEndian: value.bitPattern)
+        span.tags.withBuffers { shared, own in
+            if !shared.isEmpty {
+                let cached = cachedPrefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
+                if !cached { cachePrefix(span.tags.sharedPrefix) }
+                tagIndex = shared.count
+            } else if !own.isEmpty, !cachedPrefix.isEmpty {
+                // This span's own tags take the slots of the cached prefix.
+                cachedPrefix = []
             }
-            tagIndex += 1
+            for index in own.indices {
+                fillTag(tagStructs + tagIndex, own.baseAddress! + index, arena: &arena)
+                tagIndex += 1
+            }
         }
         message.pointee.n_tags = tagIndex
         message.pointee.tags = tags.pointers
 
         logs.reserve(span.logs.count)
-        var fieldCount = 0
-        for log in span.logs { fieldCount += log.fields.count }
-        fields.reserve(fieldCount)
         let logStructs = logs.structs
-        let fieldStructs = fields.structs
         var logIndex = 0
-        var fieldIndex = 0
-        for log in span.logs {
-            let slot = logStructs + logIndex
-            slot.pointee.timestamp = log.timestampNanos
-            slot.pointee.fields = fields.pointers + fieldIndex
-            for field in log.fields {
-                let fieldSlot = fieldStructs + fieldIndex
-                fieldSlot.pointee.key = arena.copy(field.key)
-                fieldSlot.pointee.value = arena.copy(field.value)
-                fieldIndex += 1
+        span.logs.withUnsafeBufferPointer { spanLogs in
+            var fieldCount = 0
+            for index in spanLogs.indices { fieldCount += spanLogs[index].fields.count }
+            fields.reserve(fieldCount)
+            let fieldStructs = fields.structs
+            let fieldPointers = fields.pointers
+            var fieldIndex = 0
+            for index in spanLogs.indices {
+                let log = spanLogs.baseAddress! + index
+                let slot = logStructs + logIndex
+                slot.pointee.timestamp = log.pointee.timestampNanos
+                slot.pointee.fields = fieldPointers + fieldIndex
+                let count = log.pointee.fields.count
+                for field in log.pointee.fields {
+                    let fieldSlot = fieldStructs + fieldIndex
+                    fieldSlot.pointee.key = arena.copy(field.key)
+                    fieldSlot.pointee.value = arena.copy(field.value)
+                    fieldIndex += 1
+                }
+                slot.pointee.n_fields = count
+                logIndex += 1
             }
-            slot.pointee.n_fields = log.fields.count
-            logIndex += 1
         }
         message.pointee.n_logs = logIndex
         message.pointee.logs = logs.pointers
@@ -190,6 +198,43 @@ public final class SpanEncoder {
         }
         message.pointee.n_references = referenceIndex
         message.pointee.references = references.pointers
+    }
+
+    private static let keyOffset = MemoryLayout<SpanTag>.offset(of: \SpanTag.key)!
+
+    /// Encodes `prefix` into the first tag slots, with its bytes in `prefixArena`.
+    private func cachePrefix(_ prefix: [SpanTag]) {
+        prefixArena.reset()
+        prefix.withUnsafeBufferPointer { prefix in
+            for index in prefix.indices {
+                fillTag(tags.structs + index, prefix.baseAddress! + index, arena: &prefixArena)
+            }
+        }
+        // Overflow chunks, if the prefix needed any, stay allocated until the next reset here.
+        cachedPrefix = prefix
+    }
+
+    @inline(__always)
+    private func fillTag(
+        _ slot: UnsafeMutablePointer<Dapper__Trace__Tag>, _ tag: UnsafePointer<SpanTag>, arena: inout ByteArena
+    ) {
+        // The key is read where it lies, without a retained copy.
+        let key = (UnsafeRawPointer(tag) + Self.keyOffset).assumingMemoryBound(to: String.self)
+        slot.pointee.key = arena.copy(key)
+        switch tag.pointee.value {
+        case .string(let value):
+            slot.pointee.kind = DAPPER__TRACE__TAG__KIND__STRING
+            slot.pointee.value = arena.copy(value)
+        case .int(let value):
+            slot.pointee.kind = DAPPER__TRACE__TAG__KIND__INT
+            slot.pointee.value = arena.copy(bigEndian: UInt64(bitPattern: value))
+        case .bool(let value):
+            slot.pointee.kind = DAPPER__TRACE__TAG__KIND__BOOL
+            slot.pointee.value = arena.copy(byte: value ? 1 : 0)
+        case .double(let value):
+            slot.pointee.kind = DAPPER__TRACE__TAG__KIND__FLOAT
+            slot.pointee.value = arena.copy(bigEndian: value.bitPattern)
+        }
     }
 
     /// Splits nanoseconds into seconds and nanoseconds as `Timestamp` (nanoseconds always
@@ -244,6 +289,7 @@ public final class SpanEncoder {
         }
         // The marker moves into the first free slot; the pointer array already lists every slot.
         if ownTags != message.pointee.n_tags {
+            if ownTags < cachedPrefix.count { cachedPrefix = [] }
             (tags.structs + ownTags).pointee = markerSlot.pointee
         }
         message.pointee.n_tags = ownTags + 1

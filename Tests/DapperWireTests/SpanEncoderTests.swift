@@ -1,4 +1,5 @@
 import Dapper
+import DapperTesting
 import DapperWire
 import Testing
 
@@ -137,5 +138,55 @@ import Testing
         _ = try encoder.encode(bigSpan(logs: 100, tags: 10))
         #expect(throws: SpanEncodingError.self) { try encoder.encode(bigSpan(logs: 0, tags: 0, operationName: String(repeating: "o", count: 40_000))) }
         for vector in WireVectors.spans { #expect(try encoder.encode(vector.span) == vector.bytes) }
+    }
+
+    // MARK: The shared tag prefix, encoded once per tracer
+
+    private func tracerSpans(defaultTags: [SpanTag], count: Int, bigLogs: Bool = false) -> [FinishedSpan] {
+        let reporter = InMemoryReporter()
+        let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaultTags)
+        for index in 0..<count {
+            let span = tracer.new("op-\(index)")
+            span.setTag("index", index)
+            if bigLogs {
+                for _ in 0..<100 { span.setLog("line", String(repeating: "x", count: 500)) }
+            }
+            span.finish()
+        }
+        return reporter.spans
+    }
+
+    @Test func spansOfTracersWithDifferentDefaultTagsEachGetTheirOwnPrefix() throws {
+        let first = tracerSpans(defaultTags: [SpanTag(key: "region", value: "a"), SpanTag(key: "zone", value: "b")], count: 3)
+        let second = tracerSpans(defaultTags: [SpanTag(key: "region", value: "c")], count: 3)
+        let shared = SpanEncoder()
+        // Interleaved, so that the cached prefix changes between spans.
+        let plain = WireVectors.spans[0].span  // tags without a shared prefix
+        for (a, b) in zip(first, second) {
+            for span in [a, b, a, plain, a] {
+                let bytes = try shared.encode(span)
+                #expect(bytes == (try SpanEncoder().encode(span)))
+                #expect(Array(try SpanDecoder().decode(bytes).tags) == Array(span.tags))
+            }
+        }
+    }
+
+    @Test func aShrinkIntoTheDefaultTagsDoesNotSpoilTheCachedPrefix() throws {
+        // Default tags alone over 32 KiB: shrinking must drop some of them, and the marker
+        // takes one of the cached prefix's slots.
+        let defaults = (0..<200).map { SpanTag(key: "default\($0)", value: .string(String(repeating: "d", count: 200))) }
+        let spans = tracerSpans(defaultTags: defaults, count: 3, bigLogs: true)
+        let encoder = SpanEncoder()
+        for span in spans {
+            let bytes = try encoder.encode(span)
+            #expect(bytes == (try SpanEncoder().encode(span)))
+            let decoded = try SpanDecoder().decode(bytes)
+            #expect(decoded.tag("trace.error") == .string("span truncated"))
+            #expect(decoded.tags.count < 200)
+        }
+        // Then spans of another tracer, whose prefix must not show the marker.
+        for span in tracerSpans(defaultTags: [SpanTag(key: "region", value: "r")], count: 2) {
+            #expect(try encoder.encode(span) == (try SpanEncoder().encode(span)))
+        }
     }
 }
