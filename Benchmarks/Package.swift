@@ -25,6 +25,8 @@ let package = Package(
         ),
     ],
     targets: [
+        // The agent benchmark's datagram reader (recvmmsg, which Swift's Glibc module lacks).
+        .target(name: "CBenchReader", path: "CBenchReader"),
         .executableTarget(
             name: "DapperBenchmarks",
             dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
                 .product(name: "DapperAgent", package: "dapper-swift"),
+                "CBenchReader",
             ],
             path: "DapperBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

@@ -1,7 +1,6 @@
+import CBenchReader
 import Dapper
 import DapperAgent
-import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,12 +8,10 @@ import Glibc
 
 /// A tracer reporting to an `AgentReporter`, and a unixgram reader on a temporary socket
 /// that receives in batches and counts (it keeps up: it does no decoding).
-final class AgentPipeline: Sendable {
+/// `@unchecked Sendable`: its stored properties are immutable after `init`.
+final class AgentPipeline: @unchecked Sendable {
     let tracer: DapperTracer
     let reporter: AgentReporter
-    let received = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(false)
     private let path: String
     private let descriptor: Int32
 
@@ -38,20 +35,23 @@ final class AgentPipeline: Sendable {
         reporter = AgentReporter(dsn: AgentDSN(network: .unixgram, address: path))
         tracer = DapperTracer(
             serviceName: "user-service", reporter: reporter, sampler: .always, defaultTags: benchmarkDefaultTags)
-        let thread = Thread { [self] in
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-            defer { buffer.deallocate() }
-            while !stopping.load(ordering: .relaxed) {
-                if recv(descriptor, buffer, 64 * 1024, 0) > 0 { received.add(1, ordering: .relaxed) }
-            }
-            finished.store(true, ordering: .releasing)
-        }
-        thread.start()
+        precondition(bench_reader_start(descriptor) == 0, "cannot start the reader thread")
     }
 
+    /// Waits until every span reported so far is delivered or dropped, then stops the reader.
     func stop() {
-        stopping.store(true, ordering: .relaxed)
-        while !finished.load(ordering: .acquiring) { usleep(1000) }
+        while true {
+            let statistics = reporter.statistics
+            if statistics.delivered + statistics.totalDropped >= statistics.reported { break }
+            usleep(1_000)
+        }
+        let statistics = reporter.statistics
+        let received = bench_reader_count()
+        // The reader may still be receiving the last datagrams.
+        for _ in 0..<1000 where bench_reader_count() < statistics.delivered { usleep(1_000) }
+        print("agent-unixgram: reported \(statistics.reported), delivered \(statistics.delivered), "
+            + "dropped \(statistics.totalDropped), received by the reader \(max(received, bench_reader_count()))")
+        bench_reader_stop()
         close(descriptor)
         unlink(path)
     }

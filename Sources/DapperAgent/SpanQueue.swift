@@ -5,8 +5,13 @@ import Dapper
 ///
 /// A ring of finished spans behind one pthread mutex: pushing moves the span in (no encoding,
 /// no allocation), and the writer takes a whole batch per lock. The caller never waits for
-/// room: a full queue refuses the span and the reporter counts it. The writer is woken only
-/// when it sleeps, so a busy writer costs producers no system call.
+/// room: a full queue refuses the span and the reporter counts it.
+///
+/// Waking a thread costs the waker a system call and the sleeper a context switch, so the
+/// writer sleeps in two ways. Right after the queue runs dry it naps for at most a
+/// millisecond, and producers wake it only once a batch worth of spans is waiting; after a
+/// few empty naps it sleeps until the next span. A busy process so pays about one wake-up per
+/// batch, not one per span, and an idle one none.
 final class SpanQueue: @unchecked Sendable {
     // @unchecked: every stored var is read and written only while `lock` is held.
     private let lock = ConditionLock()
@@ -14,7 +19,14 @@ final class SpanQueue: @unchecked Sendable {
     let capacity: Int
     private var head = 0
     private var count = 0
+    /// The writer sleeps until woken (after a few empty naps).
     private var writerSleeps = false
+    /// The writer naps for at most `napNanos`; wake it only for a batch.
+    private var writerNaps = false
+    private var emptyNaps = 0
+    private static let napNanos: UInt64 = 1_000_000
+    private static let napsBeforeSleep = 4
+    private static let wakeBatch = 64
     private var isClosed = false
     /// Spans accepted into the queue since creation; the writer's progress is measured
     /// against it by flushes.
@@ -51,8 +63,9 @@ final class SpanQueue: @unchecked Sendable {
         (storage + (head + count) % capacity).initialize(to: span)
         count += 1
         accepted += 1
-        if writerSleeps {
+        if writerSleeps || (writerNaps && count >= Self.wakeBatch) {
             writerSleeps = false
+            writerNaps = false
             lock.signal()
         }
         return .queued
@@ -66,10 +79,19 @@ final class SpanQueue: @unchecked Sendable {
         defer { lock.unlock() }
         while count == 0, !isClosed {
             if let deadline, monotonicNanos() >= deadline { return (0, false) }
-            writerSleeps = true
-            lock.wait(untilNanos: deadline)
-            writerSleeps = false
+            if emptyNaps < Self.napsBeforeSleep {
+                emptyNaps += 1
+                writerNaps = true
+                let nap = monotonicNanos() + Self.napNanos
+                lock.wait(untilNanos: deadline.map { min($0, nap) } ?? nap)
+                writerNaps = false
+            } else {
+                writerSleeps = true
+                lock.wait(untilNanos: deadline)
+                writerSleeps = false
+            }
         }
+        emptyNaps = 0
         let moved = min(count, maximum)
         var index = 0
         while index < moved {
