@@ -67,10 +67,9 @@ public final class AgentListener: Sendable {
     /// The options the listener was made with.
     public let configuration: Configuration
 
-    private let socket: SendableSocket
-    private let stopping = Atomic<Bool>(false)
-    private let threads = LockedValue(ThreadCount())
-    private let counters = LockedValue(Statistics())
+    /// What the reading threads share with the listener. They hold the core, not the
+    /// listener, so that dropping the last reference to a listener stops them.
+    private let core: ListenerCore
     private let unixPath: String?
     /// Whether the socket file is gone already: `stop()` removed it, and from then on the
     /// path may belong to another listener.
@@ -94,7 +93,7 @@ public final class AgentListener: Sendable {
                 throw SocketError.last("chmod", detail: dsn.address)
             }
             Self.enlargeReceiveBuffer(socket, configuration.receiveBufferSize)
-            self.socket = SendableSocket(socket)
+            core = ListenerCore(socket: socket, configuration: configuration)
             self.dsn = dsn
             unixPath = dsn.address
         case .udp, .tcp:
@@ -109,15 +108,16 @@ public final class AgentListener: Sendable {
             var actual = dsn
             actual.address = bound.text
             self.dsn = actual
-            self.socket = SendableSocket(socket)
+            core = ListenerCore(socket: socket, configuration: configuration)
             unixPath = nil
         }
         // Reading threads wake up this often to see whether they should stop.
-        try socket.socket.setReceiveTimeout(.milliseconds(100))
+        try core.socket.setReceiveTimeout(.milliseconds(100))
     }
 
     deinit {
-        stopping.store(true, ordering: .releasing)
+        // The threads see the flag within 100 ms and exit; the socket closes with the core.
+        core.stopping.store(true, ordering: .releasing)
         removeSocketFile()
     }
 
@@ -129,8 +129,8 @@ public final class AgentListener: Sendable {
     /// Starts receiving on threads of the listener's own; `handler` gets every span and every
     /// rejected input.
     public func start(_ handler: @escaping @Sendable (Event) -> Void) {
-        let reader = ListenerReader(listener: self, handler: handler)
-        threads.withLock { $0.running += 1 }
+        let reader = ListenerReader(core: core, handler: handler)
+        core.threadStarted()
         if dsn.network == .tcp {
             startThread(name: "dapper-accept") { reader.acceptLoop() }
         } else {
@@ -141,35 +141,16 @@ public final class AgentListener: Sendable {
     /// Stops receiving, waits for the listener's threads to finish (about 100 ms), and
     /// removes a `unixgram` socket file.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        while threads.withLock({ $0.running }) > 0 {
+        core.stopping.store(true, ordering: .releasing)
+        while core.runningThreads > 0 {
             usleep(5_000)
         }
-        socket.socket.close()
+        core.socket.close()
         removeSocketFile()
     }
 
     /// What was received so far.
-    public var statistics: Statistics { counters.withLock { $0 } }
-
-    // MARK: Internals used by the reading threads
-
-    var isStopping: Bool { stopping.load(ordering: .acquiring) }
-    var listeningSocket: Socket { socket.socket }
-
-    func threadStarted() { threads.withLock { $0.running += 1 } }
-    func threadFinished() { threads.withLock { $0.running -= 1 } }
-
-    func count(_ event: Event) {
-        counters.withLock {
-            switch event {
-            case .span: $0.spans += 1
-            case .rejected(let reason, _): $0.rejected[reason, default: 0] += 1
-            }
-        }
-    }
-
-    func countConnection() { counters.withLock { $0.connections += 1 } }
+    public var statistics: Statistics { core.counters.withLock { $0 } }
 
     private static func removeStaleSocket(at address: SocketAddress, path: String) throws(SocketError) {
         var info = stat()
@@ -193,30 +174,51 @@ public final class AgentListener: Sendable {
     }
 }
 
-private struct ThreadCount: Sendable {
-    var running = 0
-}
-
-/// The listening socket, closed only by `stop()` after every reading thread has finished.
-private final class SendableSocket: @unchecked Sendable {
-    // @unchecked: the descriptor is only read by the reading threads, and closed by `stop()`
-    // once they have all returned.
+/// The state the listener and its reading threads share.
+private final class ListenerCore: @unchecked Sendable {
+    // @unchecked: `socket` is only read by the reading threads and closed by `stop()` once
+    // they have all returned (or by deinit, after they have); the rest is atomic or locked.
     let socket: Socket
-    init(_ socket: Socket) { self.socket = socket }
+    let configuration: AgentListener.Configuration
+    let stopping = Atomic<Bool>(false)
+    let counters = LockedValue(AgentListener.Statistics())
+    private let threads = LockedValue(0)
+
+    init(socket: Socket, configuration: AgentListener.Configuration) {
+        self.socket = socket
+        self.configuration = configuration
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    var runningThreads: Int { threads.withLock { $0 } }
+
+    func threadStarted() { threads.withLock { $0 += 1 } }
+    func threadFinished() { threads.withLock { $0 -= 1 } }
+
+    func count(_ event: AgentListener.Event) {
+        counters.withLock {
+            switch event {
+            case .span: $0.spans += 1
+            case .rejected(let reason, _): $0.rejected[reason, default: 0] += 1
+            }
+        }
+    }
+
+    func countConnection() { counters.withLock { $0.connections += 1 } }
 }
 
 /// The loops of the reading threads; each thread owns its decoder and buffers.
 private final class ListenerReader: Sendable {
-    let listener: AgentListener
+    let core: ListenerCore
     let handler: @Sendable (AgentListener.Event) -> Void
 
-    init(listener: AgentListener, handler: @escaping @Sendable (AgentListener.Event) -> Void) {
-        self.listener = listener
+    init(core: ListenerCore, handler: @escaping @Sendable (AgentListener.Event) -> Void) {
+        self.core = core
         self.handler = handler
     }
 
     private func emit(_ event: AgentListener.Event) {
-        listener.count(event)
+        core.count(event)
         handler(event)
     }
 
@@ -241,11 +243,11 @@ private final class ListenerReader: Sendable {
     }
 
     func datagramLoop() {
-        defer { listener.threadFinished() }
-        let decoder = SpanDecoder(maximumSize: listener.configuration.maximumSpanSize)
+        defer { core.threadFinished() }
+        let decoder = SpanDecoder(maximumSize: core.configuration.maximumSpanSize)
         let batch = 64
         // One byte more than the largest span, so that a longer datagram shows as truncated.
-        let size = listener.configuration.maximumSpanSize + 1
+        let size = core.configuration.maximumSpanSize + 1
         let memory = UnsafeMutableRawPointer.allocate(byteCount: size * batch, alignment: 16)
         let buffers = UnsafeMutablePointer<dapper_receive_buffer>.allocate(capacity: batch)
         defer {
@@ -255,14 +257,14 @@ private final class ListenerReader: Sendable {
         for index in 0..<batch {
             buffers[index] = dapper_receive_buffer(base: memory + index * size, capacity: size, received: 0, truncated: 0)
         }
-        let descriptor = listener.listeningSocket.descriptor
-        while !listener.isStopping {
+        let descriptor = core.socket.descriptor
+        while !core.isStopping {
             let received = dapper_receive_datagrams(descriptor, buffers, UInt32(batch))
             guard received > 0 else { continue }  // timeout or interruption: look at the flag
             for index in 0..<Int(received) {
                 let buffer = buffers[index]
-                if buffer.truncated != 0 || buffer.received > listener.configuration.maximumSpanSize {
-                    emit(.rejected(reason: "too_large", detail: "datagram longer than \(listener.configuration.maximumSpanSize) bytes"))
+                if buffer.truncated != 0 || buffer.received > core.configuration.maximumSpanSize {
+                    emit(.rejected(reason: "too_large", detail: "datagram longer than \(core.configuration.maximumSpanSize) bytes"))
                     continue
                 }
                 decode(UnsafeRawBufferPointer(start: buffer.base, count: buffer.received), with: decoder)
@@ -271,27 +273,27 @@ private final class ListenerReader: Sendable {
     }
 
     func acceptLoop() {
-        defer { listener.threadFinished() }
-        let descriptor = listener.listeningSocket.descriptor
-        while !listener.isStopping {
+        defer { core.threadFinished() }
+        let descriptor = core.socket.descriptor
+        while !core.isStopping {
             let client = accept(descriptor, nil, nil)
             guard client >= 0 else { continue }
             let connection = ConnectionSocket(Socket(adopting: client))
             try? connection.socket.setReceiveTimeout(.milliseconds(100))
-            listener.countConnection()
-            listener.threadStarted()
+            core.countConnection()
+            core.threadStarted()
             startThread(name: "dapper-conn") { [self] in streamLoop(connection) }
         }
     }
 
     /// Splits a TCP stream into varint-length-delimited spans.
     private func streamLoop(_ connection: ConnectionSocket) {
-        defer { listener.threadFinished() }
-        let decoder = SpanDecoder(maximumSize: listener.configuration.maximumSpanSize)
-        var reader = DelimitedReader(maximumFrame: listener.configuration.maximumSpanSize)
+        defer { core.threadFinished() }
+        let decoder = SpanDecoder(maximumSize: core.configuration.maximumSpanSize)
+        var reader = DelimitedReader(maximumFrame: core.configuration.maximumSpanSize)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { chunk.deallocate() }
-        while !listener.isStopping {
+        while !core.isStopping {
             let count = recv(connection.socket.descriptor, chunk.baseAddress, chunk.count, 0)
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
             guard count > 0 else { break }  // closed by the peer, or failed

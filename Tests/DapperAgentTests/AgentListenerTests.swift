@@ -51,6 +51,21 @@ import Testing
         #expect(FileManager.default.contents(atPath: path) == Data("keep".utf8))
     }
 
+    @Test func aListenerDroppedWithoutStopStopsItsThreadsAndFreesItsPort() async throws {
+        var address = ""
+        do {
+            let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"))
+            listener.start { _ in }
+            address = listener.dsn.address
+            // A second listener cannot have the port while the first holds it.
+            #expect(throws: SocketError.self) { try AgentListener(dsn: AgentDSN(network: .tcp, address: address)) }
+        }
+        let freed = await eventually(timeout: .seconds(2)) {
+            (try? AgentListener(dsn: AgentDSN(network: .tcp, address: address))) != nil
+        }
+        #expect(freed)
+    }
+
     @Test func tcpFramesOverTheLimitAndGarbageAreSkipped() async throws {
         var configuration = AgentListener.Configuration()
         configuration.maximumSpanSize = 1024
