@@ -16,7 +16,8 @@ import Darwin
 ///
 /// - `unixgram:///var/run/dapper-collect/dapper-collect.sock`: the address is an absolute path
 ///   (at most 107 bytes, the size of `sun_path`).
-/// - `udp://HOST:PORT`, `tcp://HOST:PORT`; an IPv6 host in brackets: `udp://[::1]:6831`.
+/// - `udp://HOST:PORT`, `tcp://HOST:PORT`; an IPv6 host in brackets: `udp://[::1]:6831`;
+///   no host (`udp://:6831`) means 127.0.0.1, for sending and for listening alike.
 public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
     /// The transport to the agent.
     public enum Network: String, Sendable, Hashable, CaseIterable {
@@ -152,8 +153,8 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
 
     private static func validateHostPort(_ address: String) throws(AgentDSNError) {
         guard let (host, port) = splitHostPort(address) else { throw .missingPort(address) }
-        guard !host.isEmpty,
-            host.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") })
+        // An empty host (`udp://:6831`) means this machine: 127.0.0.1, as for Go's dialer.
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") })
         else { throw .invalidHost(address) }
         guard !port.isEmpty else { throw .missingPort(address) }
         guard port.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let number = Int(port),
@@ -176,7 +177,7 @@ public enum AgentDSNError: Error, Sendable, Hashable, CustomStringConvertible {
     case relativeUnixPath(String)
     /// A `unixgram` path longer than a socket address holds.
     case unixPathTooLong(String, limit: Int)
-    /// The host of a `udp` or `tcp` address is missing or invalid.
+    /// The host of a `udp` or `tcp` address is invalid.
     case invalidHost(String)
     /// A `udp` or `tcp` address has no port.
     case missingPort(String)

@@ -60,9 +60,11 @@ struct SocketAddress: @unchecked Sendable {
 
     /// Resolves `host:port` (IPv6 as `[host]:port`) for a datagram or stream socket.
     static func resolve(_ hostAndPort: String, type: Int32) throws(SocketError) -> SocketAddress {
-        guard let (host, port) = splitHostPort(hostAndPort) else {
+        guard let (parsedHost, port) = splitHostPort(hostAndPort) else {
             throw SocketError("resolve", code: 0, detail: "\"\(hostAndPort)\": expected host:port")
         }
+        // No host: this machine only, never every interface.
+        let host = parsedHost.isEmpty ? "127.0.0.1" : parsedHost
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = type

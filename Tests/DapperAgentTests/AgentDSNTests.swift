@@ -1,4 +1,5 @@
 @testable import DapperAgent
+import Foundation
 import Testing
 
 @Suite struct AgentDSNTests {
@@ -44,7 +45,7 @@ import Testing
         ("unixgram://relative/x.sock", .relativeUnixPath("relative/x.sock")),
         ("udp://127.0.0.1", .missingPort("127.0.0.1")),
         ("udp://127.0.0.1:", .missingPort("127.0.0.1:")),
-        ("udp://:6831", .invalidHost(":6831")),
+        ("udp://a/b:6831", .invalidHost("a/b:6831")),
         ("tcp://a b:1", .invalidHost("a b:1")),
         ("udp://h:0", .invalidPort("h:0")),
         ("udp://h:65536", .invalidPort("h:65536")),
@@ -63,6 +64,12 @@ import Testing
     ])
     func malformedDSNsGiveTheirOwnError(_ text: String, _ expected: AgentDSNError) {
         #expect(throws: expected) { try AgentDSN(parsing: text) }
+    }
+
+    @Test func anEmptyHostIsAllowedAndMeansThisMachine() throws {
+        #expect(try AgentDSN(parsing: "udp://:6831").address == ":6831")
+        let address = try SocketAddress.resolve(":6831", type: Int32(SOCK_DGRAM.rawValue))
+        #expect(address.text == "127.0.0.1:6831")
     }
 
     @Test func aUnixPathLongerThanASocketAddressHoldsIsRejected() {
