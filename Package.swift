@@ -47,7 +47,7 @@ let package = Package(
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
         .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
-        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting"]),
+        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -121,6 +121,13 @@ struct ByteArena {
         let count = string.utf8.count
         guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
         let destination = take(count)
+        _ = Self.write(string, to: destination)
+        return ProtobufCBinaryData(len: count, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Writes the UTF-8 bytes of `string` at `destination`; returns how many.
+    private static func write(_ string: String, to destination: UnsafeMutableRawPointer) -> Int {
+        let count = string.utf8.count
         let copied: Void? = string.utf8.withContiguousStorageIfAvailable { source in
             destination.copyMemory(from: source.baseAddress!, byteCount: count)
         }
@@ -131,7 +138,41 @@ struct ByteArena {
                 index += 1
             }
         }
+        return count
+    }
+
+    /// Copies three strings back to back, as one value.
+    mutating func copyJoined(_ first: String, _ second: String, _ third: String) -> ProtobufCBinaryData {
+        let count = first.utf8.count + second.utf8.count + third.utf8.count
+        guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
+        let destination = take(count)
+        var offset = Self.write(first, to: destination)
+        offset += Self.write(second, to: destination + offset)
+        _ = Self.write(third, to: destination + offset)
         return ProtobufCBinaryData(len: count, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Copies the decimal text of `value`.
+    mutating func copyDecimal(_ value: Int64) -> ProtobufCBinaryData {
+        // At most 20 characters: a sign and 19 digits.
+        var digits: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        var magnitude = value.magnitude
+        return withUnsafeMutableBytes(of: &digits) { scratch in
+            var start = scratch.count
+            repeat {
+                start -= 1
+                scratch[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                scratch[start] = UInt8(ascii: "-")
+            }
+            let count = scratch.count - start
+            let destination = take(count)
+            destination.copyMemory(from: scratch.baseAddress! + start, byteCount: count)
+            return ProtobufCBinaryData(len: count, data: destination.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// Copies `value` as 8 big-endian bytes.

@@ -11,7 +11,9 @@ import Dapper
 ///   1 µs, as Zipkin requires (a zero or negative duration is sent as 1).
 /// - `tags`: every other tag as text (see ``Dapper/SpanTagValue/description``); when a key
 ///   repeats, the last value wins, as a JSON object allows one value per key.
-/// - `annotations`: one per log field, `"key : value"` at the log's time in microseconds.
+/// - `annotations`: one per log field, `"key : value"` at the log's time in microseconds; a
+///   field that repeats an earlier one in the same microsecond is sent once, as Zipkin's
+///   schema wants a span's annotations unique.
 ///
 /// The JSON is written straight into a byte buffer: no Foundation, and no allocation beyond
 /// the buffer's growth and the text of non-string tag values.
@@ -115,11 +117,25 @@ public struct ZipkinJSONEncoder: Sendable {
         if !first { buffer.append(UInt8(ascii: "}")) }
     }
 
+    /// Whether the field at `fieldIndex` of log `logIndex` makes the same annotation as an
+    /// earlier field: the same microsecond and the same key and value. Zipkin's schema requires
+    /// a span's annotations to be unique, so such a repeat is left out.
+    static func repeatsEarlierAnnotation(_ logs: [SpanLog], _ logIndex: Int, _ fieldIndex: Int, _ timestamp: Int64) -> Bool {
+        let field = logs[logIndex].fields[fieldIndex]
+        for earlierLog in 0...logIndex where microseconds(logs[earlierLog].timestampNanos) == timestamp {
+            let fields = logs[earlierLog].fields
+            let end = earlierLog == logIndex ? fieldIndex : fields.count
+            for earlier in 0..<end where fields[earlier] == field { return true }
+        }
+        return false
+    }
+
     private func appendAnnotations(_ logs: [SpanLog], to buffer: inout [UInt8]) {
         var first = true
-        for log in logs {
+        for (logIndex, log) in logs.enumerated() {
             let timestamp = Self.microseconds(log.timestampNanos)
-            for field in log.fields {
+            for (fieldIndex, field) in log.fields.enumerated() {
+                if Self.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, timestamp) { continue }
                 buffer.append(contentsOf: first ? #","annotations":[{"timestamp":"#.utf8 : #",{"timestamp":"#.utf8)
                 first = false
                 appendInteger(timestamp, to: &buffer)

@@ -3,8 +3,9 @@ import DapperWire
 import Foundation
 import Testing
 
-/// Writes encoder output for the independent decoder of `Scripts/crosscheck-span-proto.py`
-/// (Python's `protobuf` package with code `protoc` generated from Protos/span.proto).
+/// Writes encoder output for the independent checks of `Scripts/crosscheck-span-proto.py`
+/// (Python's `protobuf` package with code `protoc` generated from Protos/span.proto) and
+/// `Scripts/crosscheck-zipkin.py` (Zipkin's OpenAPI schema and `zipkin.proto`).
 ///
 /// Runs when `DAPPER_CROSSCHECK_DIR` names a directory; `Scripts/test` sets it, then runs
 /// the Python check over what was written.
@@ -34,6 +35,14 @@ import Testing
             try json.write(to: URL(fileURLWithPath: "\(directory)/\(name).json"))
         }
         #expect(spans.count > 300)
+
+        // Zipkin: the same spans as one JSON list and one proto3 ListOfSpans, for
+        // Scripts/crosscheck-zipkin.py (the official schema, and zipkin.proto's decoder).
+        var json: [UInt8] = []
+        ZipkinJSONEncoder().appendList(spans, to: &json)
+        try Data(json).write(to: URL(fileURLWithPath: "\(directory)/zipkin-list.json"))
+        let proto = ZipkinProtoEncoder().encodeList(spans)
+        try Data(proto).write(to: URL(fileURLWithPath: "\(directory)/zipkin-list.pb"))
     }
 
     /// The span's fields as the Python side reads them from the message.

@@ -1,0 +1,155 @@
+import CDapperProto
+import CProtobufC
+import Dapper
+
+/// Encodes finished spans as Zipkin's proto3 `ListOfSpans` (`zipkin.proto`, the body of
+/// `POST /api/v2/spans` with `Content-Type: application/x-protobuf`), through protobuf-c.
+///
+/// The mapping is ``ZipkinJSONEncoder``'s (SPEC 9): 8-byte big-endian IDs, no `parent_id` on
+/// a root, `kind` from the last `span.kind` tag, microsecond times (a duration at least 1),
+/// every other tag as text with the last value of a repeated key, one annotation per log
+/// field (`"key : value"`) unless it repeats an earlier one in the same microsecond.
+///
+/// Like ``SpanEncoder``, an encoder owns its C structs, an arena and the output buffer, and
+/// reuses them: encoding allocates nothing once they have grown to the largest batch. That
+/// makes it single-threaded.
+public final class ZipkinProtoEncoder {
+    // The buffers are only touched from inside this class's methods, one call at a time (the
+    // class is not Sendable), so the per-access exclusivity checks would only cost time.
+    private let list: UnsafeMutablePointer<Zipkin__Proto3__ListOfSpans>
+    @exclusivity(unchecked) private var spans: MessageArray<Zipkin__Proto3__Span>
+    @exclusivity(unchecked) private var endpoints: MessageArray<Zipkin__Proto3__Endpoint>
+    @exclusivity(unchecked) private var annotations: MessageArray<Zipkin__Proto3__Annotation>
+    @exclusivity(unchecked) private var tags: MessageArray<Zipkin__Proto3__Span__TagsEntry>
+    @exclusivity(unchecked) private var arena: ByteArena
+    @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
+
+    /// Creates an encoder.
+    public init() {
+        list = .allocate(capacity: 1)
+        zipkin__proto3__list_of_spans__init(list)
+        spans = MessageArray(capacity: 16, initialize: zipkin__proto3__span__init)
+        endpoints = MessageArray(capacity: 16, initialize: zipkin__proto3__endpoint__init)
+        annotations = MessageArray(capacity: 16, initialize: zipkin__proto3__annotation__init)
+        tags = MessageArray(capacity: 128, initialize: zipkin__proto3__span__tags_entry__init)
+        arena = ByteArena(capacity: 16 * 1024)
+        output = .allocate(byteCount: 16 * 1024, alignment: 16)
+    }
+
+    deinit {
+        list.deallocate()
+        spans.deallocate()
+        endpoints.deallocate()
+        annotations.deallocate()
+        tags.deallocate()
+        arena.deallocate()
+        output.deallocate()
+    }
+
+    /// Encodes `spans` as one `ListOfSpans` and calls `body` with the bytes, which are valid
+    /// only during the call.
+    public func withEncodedList<Result>(
+        _ spans: some Collection<FinishedSpan>, _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
+        arena.reset()
+        var tagCount = 0
+        var annotationCount = 0
+        for span in spans {
+            tagCount += span.tags.count
+            for log in span.logs { annotationCount += log.fields.count }
+        }
+        self.spans.reserve(spans.count)
+        endpoints.reserve(spans.count)
+        tags.reserve(tagCount)
+        annotations.reserve(annotationCount)
+
+        var spanIndex = 0
+        var tagIndex = 0
+        var annotationIndex = 0
+        for span in spans {
+            fill(span, into: self.spans.structs + spanIndex, endpoint: endpoints.structs + spanIndex,
+                 tagIndex: &tagIndex, annotationIndex: &annotationIndex)
+            spanIndex += 1
+        }
+        list.pointee.n_spans = spanIndex
+        list.pointee.spans = self.spans.pointers
+
+        let size = zipkin__proto3__list_of_spans__get_packed_size(list)
+        if output.count < size {
+            output.deallocate()
+            output = .allocate(byteCount: max(size, output.count * 2), alignment: 16)
+        }
+        let written = zipkin__proto3__list_of_spans__pack(list, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        return body(UnsafeRawBufferPointer(rebasing: output[..<written]))
+    }
+
+    /// Encodes `spans` as one `ListOfSpans` into a new array.
+    public func encodeList(_ spans: some Collection<FinishedSpan>) -> [UInt8] {
+        withEncodedList(spans) { Array($0) }
+    }
+
+    private func fill(
+        _ span: FinishedSpan,
+        into message: UnsafeMutablePointer<Zipkin__Proto3__Span>,
+        endpoint: UnsafeMutablePointer<Zipkin__Proto3__Endpoint>,
+        tagIndex: inout Int,
+        annotationIndex: inout Int
+    ) {
+        message.pointee.trace_id = arena.copy(bigEndian: span.context.traceID)
+        message.pointee.id = arena.copy(bigEndian: span.context.spanID)
+        message.pointee.parent_id =
+            span.context.parentID == 0
+            ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: span.context.parentID)
+        message.pointee.kind =
+            switch ZipkinJSONEncoder.kind(of: span) {
+            case "CLIENT": ZIPKIN__PROTO3__SPAN__KIND__CLIENT
+            case "SERVER": ZIPKIN__PROTO3__SPAN__KIND__SERVER
+            case "PRODUCER": ZIPKIN__PROTO3__SPAN__KIND__PRODUCER
+            case "CONSUMER": ZIPKIN__PROTO3__SPAN__KIND__CONSUMER
+            default: ZIPKIN__PROTO3__SPAN__KIND__SPAN_KIND_UNSPECIFIED
+            }
+        message.pointee.name = arena.copy(span.operationName)
+        message.pointee.timestamp = UInt64(bitPattern: ZipkinJSONEncoder.microseconds(span.startTimeNanos))
+        message.pointee.duration = UInt64(max(1, ZipkinJSONEncoder.microseconds(span.durationNanos)))
+        endpoint.pointee.service_name = arena.copy(span.serviceName)
+        message.pointee.local_endpoint = endpoint
+        message.pointee.remote_endpoint = nil
+        message.pointee.debug = 0
+        message.pointee.shared = 0
+
+        let firstTag = tagIndex
+        let spanTags = span.tags
+        for (index, tag) in spanTags.enumerated() where tag.key != SpanTagKey.spanKind {
+            // A key set again later is sent once, with its last value.
+            if spanTags[(index + 1)...].contains(where: { $0.key == tag.key }) { continue }
+            let entry = tags.structs + tagIndex
+            entry.pointee.key = arena.copy(tag.key)
+            entry.pointee.value =
+                switch tag.value {
+                case .string(let text): arena.copy(text)
+                case .bool(let flag): arena.copy(flag ? "true" : "false")
+                case .int(let number): arena.copyDecimal(number)
+                case .double(let number): arena.copy(number.description)
+                }
+            tagIndex += 1
+        }
+        message.pointee.n_tags = tagIndex - firstTag
+        message.pointee.tags = tags.pointers + firstTag
+
+        let firstAnnotation = annotationIndex
+        let logs = span.logs
+        for (logIndex, log) in logs.enumerated() {
+            let microseconds = ZipkinJSONEncoder.microseconds(log.timestampNanos)
+            let timestamp = UInt64(bitPattern: microseconds)
+            for (fieldIndex, field) in log.fields.enumerated() {
+                if ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, microseconds) { continue }
+                let annotation = annotations.structs + annotationIndex
+                annotation.pointee.timestamp = timestamp
+                annotation.pointee.value = arena.copyJoined(field.key, " : ", field.value)
+                annotationIndex += 1
+            }
+        }
+        message.pointee.n_annotations = annotationIndex - firstAnnotation
+        message.pointee.annotations = annotations.pointers + firstAnnotation
+    }
+}
