@@ -14,10 +14,14 @@ let package = Package(
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
+        .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
         .executable(name: "dapper", targets: ["dapper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "Dapper"),
@@ -34,6 +38,17 @@ let package = Package(
         // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket"),
         .target(name: "DapperAgent", dependencies: ["Dapper", "DapperWire", "CDapperSocket"]),
+        // The Zipkin reporter: the one layer with an HTTP client, so that only its users build it.
+        .target(
+            name: "DapperZipkin",
+            dependencies: [
+                "Dapper", "DapperWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "dapper",
             dependencies: [
@@ -49,6 +64,15 @@ let package = Package(
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
         .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
+        .testTarget(
+            name: "DapperZipkinTests",
+            dependencies: [
+                "Dapper", "DapperWire", "DapperZipkin", "DapperTesting", "CDapperProto", "CProtobufC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,14 +68,14 @@ final class AgentWriter: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (taken, closed) = queue.take(into: batch, maximum: maximumBatch, deadline: nil)
-            if taken == 0 {
-                if closed { break }
+            let taken = queue.take(into: batch, maximum: maximumBatch, deadline: nil)
+            if taken.count == 0 {
+                if taken.closed { break }
                 continue
             }
-            deliver(taken)
-            batch.deinitialize(count: taken)
-            queue.finished(taken)
+            deliver(taken.count)
+            batch.deinitialize(count: taken.count)
+            queue.finished(taken.count)
         }
         connection?.close()
         connection = nil

@@ -1,7 +1,5 @@
-import Dapper
-
-/// The bounded queue between the threads that finish spans and the agent reporter's writer
-/// thread.
+/// The bounded queue between the threads that finish spans and a reporter's writer thread
+/// (the agent's, Zipkin's).
 ///
 /// A ring of finished spans behind one pthread mutex: pushing moves the span in (no encoding,
 /// no allocation), and the writer takes a whole batch per lock. The caller never waits for
@@ -12,11 +10,11 @@ import Dapper
 /// millisecond, and producers wake it only once a batch worth of spans is waiting; after a
 /// few empty naps it sleeps until the next span. A busy process so pays about one wake-up per
 /// batch, not one per span, and an idle one none.
-final class SpanQueue: @unchecked Sendable {
+package final class SpanQueue: @unchecked Sendable {
     // @unchecked: every stored var is read and written only while `lock` is held.
     private let lock = ConditionLock()
     private let storage: UnsafeMutablePointer<FinishedSpan>
-    let capacity: Int
+    package let capacity: Int
     private var head = 0
     private var count = 0
     /// The writer sleeps until woken (after a few empty naps).
@@ -35,14 +33,18 @@ final class SpanQueue: @unchecked Sendable {
     /// ``removeAll()``.
     private var finished = 0
     private var writerExited = false
+    /// Flushes asked for, and the last one the writer was told of: a flush wakes the writer
+    /// so that it sends a batch it is still filling.
+    private var flushRequests = 0
+    private var flushesHandled = 0
 
-    enum PushResult {
+    package enum PushResult {
         case queued
         case full
         case closed
     }
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity > 0, "queue capacity must be positive")
         self.capacity = capacity
         storage = .allocate(capacity: capacity)
@@ -55,7 +57,7 @@ final class SpanQueue: @unchecked Sendable {
         storage.deallocate()
     }
 
-    func push(_ span: FinishedSpan) -> PushResult {
+    package func push(_ span: FinishedSpan) -> PushResult {
         lock.lock()
         defer { lock.unlock() }
         if isClosed { return .closed }
@@ -71,14 +73,23 @@ final class SpanQueue: @unchecked Sendable {
         return .queued
     }
 
+    /// What ``take(into:maximum:deadline:)`` got.
+    package struct Taken {
+        /// Spans moved into the batch.
+        package var count: Int
+        /// The queue is closed: once it is empty, the writer is done.
+        package var closed: Bool
+        /// A flush was asked for since the last take: send what is pending now.
+        package var flushRequested: Bool
+    }
+
     /// Moves up to `maximum` spans into `batch`, sleeping while the queue is empty (until
-    /// `deadline`, monotonic nanoseconds, when given). Returns how many were moved, and
-    /// whether the queue is closed (then 0 moved means the writer is done).
-    func take(into batch: UnsafeMutablePointer<FinishedSpan>, maximum: Int, deadline: UInt64?) -> (Int, closed: Bool) {
+    /// `deadline`, monotonic nanoseconds, when given, or until a flush is asked for).
+    package func take(into batch: UnsafeMutablePointer<FinishedSpan>, maximum: Int, deadline: UInt64?) -> Taken {
         lock.lock()
         defer { lock.unlock() }
-        while count == 0, !isClosed {
-            if let deadline, monotonicNanos() >= deadline { return (0, false) }
+        while count == 0, !isClosed, flushRequests == flushesHandled {
+            if let deadline, monotonicNanos() >= deadline { return Taken(count: 0, closed: false, flushRequested: false) }
             if emptyNaps < Self.napsBeforeSleep {
                 emptyNaps += 1
                 writerNaps = true
@@ -103,25 +114,35 @@ final class SpanQueue: @unchecked Sendable {
         }
         head = (head + moved) % capacity
         count -= moved
-        return (moved, isClosed)
+        let flushRequested = flushRequests != flushesHandled
+        flushesHandled = flushRequests
+        return Taken(count: moved, closed: isClosed, flushRequested: flushRequested)
+    }
+
+    /// Asks the writer to send what it holds now rather than when its batch is full.
+    package func requestFlush() {
+        lock.lock()
+        flushRequests += 1
+        lock.signal()
+        lock.unlock()
     }
 
     /// The writer finished with `count` spans it took.
-    func finished(_ count: Int) {
+    package func finished(_ count: Int) {
         lock.lock()
         finished += count
         lock.unlock()
     }
 
     /// The writer thread has returned.
-    func writerDidExit() {
+    package func writerDidExit() {
         lock.lock()
         writerExited = true
         lock.unlock()
     }
 
     /// Refuses later pushes and wakes the writer so that it drains the queue and exits.
-    func close() {
+    package func close() {
         lock.lock()
         isClosed = true
         lock.signal()
@@ -129,7 +150,7 @@ final class SpanQueue: @unchecked Sendable {
     }
 
     /// Removes every queued span, for a close whose deadline passed. Returns how many.
-    func removeAll() -> Int {
+    package func removeAll() -> Int {
         lock.lock()
         defer { lock.unlock() }
         let removed = count
@@ -151,14 +172,14 @@ final class SpanQueue: @unchecked Sendable {
     }
 
     /// How far the writer is: spans accepted so far, spans finished with, whether it exited.
-    var progress: (accepted: Int, finished: Int, writerExited: Bool) {
+    package var progress: (accepted: Int, finished: Int, writerExited: Bool) {
         lock.lock()
         defer { lock.unlock() }
         return (accepted, finished, writerExited)
     }
 
     /// Spans waiting in the queue.
-    var queuedCount: Int {
+    package var queuedCount: Int {
         lock.lock()
         defer { lock.unlock() }
         return count

@@ -1,5 +1,3 @@
-import CDapperSocket
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,13 +8,13 @@ import Musl
 ///
 /// pthread rather than `Synchronization.Mutex` so that the thread sanitizer, which intercepts
 /// pthread calls, sees the ordering (see `LockedValue` in the core).
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     // @unchecked: the mutex and condition are only used through pthread calls, which are
     // thread-safe by definition; the pointers themselves never change.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -36,11 +34,11 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    package func lock() { pthread_mutex_lock(mutex) }
+    package func unlock() { pthread_mutex_unlock(mutex) }
 
     /// Waits for a signal or until `deadline` (monotonic nanoseconds); the mutex must be held.
-    func wait(untilNanos deadline: UInt64?) {
+    package func wait(untilNanos deadline: UInt64?) {
         guard let deadline else {
             pthread_cond_wait(condition, mutex)
             return
@@ -49,12 +47,12 @@ final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex, &time)
     }
 
-    func signal() { pthread_cond_signal(condition) }
-    func broadcast() { pthread_cond_broadcast(condition) }
+    package func signal() { pthread_cond_signal(condition) }
+    package func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// Monotonic time in nanoseconds.
-func monotonicNanos() -> UInt64 {
+package func monotonicNanos() -> UInt64 {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
@@ -62,7 +60,7 @@ func monotonicNanos() -> UInt64 {
 
 extension Duration {
     /// The duration in whole nanoseconds, 0 when negative, saturating.
-    var clampedNanos: UInt64 {
+    package var clampedNanos: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
@@ -71,22 +69,17 @@ extension Duration {
     }
 }
 
-/// Starts a detached thread of its own (not one of Swift's cooperative pool: it blocks in
-/// socket calls), named for `top` and debuggers.
-func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+/// Starts a detached thread of its own, not one of Swift's cooperative pool: reporters' writers
+/// block in socket calls, which must stay off that pool.
+package func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Box: Sendable {
-        let name: String
         let body: @Sendable () -> Void
-        init(name: String, body: @escaping @Sendable () -> Void) {
-            self.name = name
-            self.body = body
-        }
+        init(body: @escaping @Sendable () -> Void) { self.body = body }
     }
-    let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+    let box = Unmanaged.passRetained(Box(body: body)).toOpaque()
     var thread = pthread_t()
     let status = pthread_create(&thread, nil, { context in
         let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-        dapper_set_thread_name(box.name)
         box.body()
         return nil
     }, box)
