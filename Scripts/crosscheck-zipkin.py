@@ -82,11 +82,37 @@ def main():
         if got != want:
             problems.append(f"span {index}: proto3 {got!r:.300} != JSON {want!r:.300}")
 
+    # Bodies the ZipkinReporter posted to a test server (captured-json-N.json, captured-proto3-N.pb).
+    captured = sorted(n for n in os.listdir(directory) if n.startswith("captured-"))
+    captured_spans = {"json": 0, "pb": 0}
+    for name in captured:
+        with open(os.path.join(directory, name), "rb") as f:
+            body = f.read()
+        if name.endswith(".json"):
+            spans = json.loads(body.decode("utf-8"))
+            for error in list(validator.iter_errors(spans))[:5]:
+                problems.append(f"{name}: schema: {'/'.join(map(str, error.absolute_path))}: {error.message[:300]}")
+            captured_spans["json"] += len(spans)
+        else:
+            message = zipkin_pb2.ListOfSpans()
+            message.ParseFromString(body)
+            for span in message.spans:
+                obj = as_json(span)
+                obj["timestamp"] = signed(obj["timestamp"])
+                for error in list(validator.iter_errors([obj]))[:5]:
+                    problems.append(f"{name}: schema: {error.message[:300]}")
+            captured_spans["pb"] += len(message.spans)
+    if not captured:
+        problems.append("no captured reporter bodies found")
+    elif captured_spans["json"] != captured_spans["pb"]:
+        problems.append(f"captured JSON has {captured_spans['json']} spans, proto3 {captured_spans['pb']}")
+
     for problem in problems[:30]:
         print("crosscheck-zipkin:", problem, file=sys.stderr)
     from importlib.metadata import version
     print(f"crosscheck-zipkin: {len(spans_json)} spans: JSON checked against Zipkin's ListOfSpans schema "
-          f"(jsonschema {version('jsonschema')}), proto3 decoded with zipkin.proto; {len(problems)} problems")
+          f"(jsonschema {version('jsonschema')}), proto3 decoded with zipkin.proto; {len(captured)} reporter "
+          f"request bodies ({captured_spans['json']} spans each way) checked the same way; {len(problems)} problems")
     return 1 if problems else 0
 
 

@@ -230,6 +230,26 @@ import Testing
         #expect(reporter.statistics.dropped[.oversize] == 1)
     }
 
+    /// Bodies the reporter posted, for Scripts/crosscheck-zipkin.py to check against Zipkin's
+    /// schema and zipkin.proto (when `DAPPER_CROSSCHECK_DIR` is set, as Scripts/test does).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DAPPER_CROSSCHECK_DIR"] != nil))
+    func capturedBodiesAreWrittenForTheIndependentCheck() async throws {
+        let directory = try #require(ProcessInfo.processInfo.environment["DAPPER_CROSSCHECK_DIR"])
+        let spans = WireVectorsForZipkin.spans + (0..<150).map { span($0) }
+        for encoding in ZipkinConfiguration.Encoding.allCases {
+            let server = try TestZipkinServer()
+            defer { server.stop() }
+            let reporter = try ZipkinReporter(configuration: configuration(server) { $0.encoding = encoding })
+            for span in spans { reporter.report(span) }
+            #expect((await reporter.close(timeout: .seconds(5))).isComplete)
+            #expect(server.requests.count >= 2)
+            for (index, request) in server.requests.enumerated() {
+                let name = "captured-\(encoding.rawValue)-\(index).\(encoding == .json ? "json" : "pb")"
+                try Data(request.body).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
+            }
+        }
+    }
+
     @Test func aMalformedEndpointIsAnErrorAtCreation() {
         var configuration = ZipkinConfiguration()
         configuration.endpoint = "not a url"
