@@ -56,6 +56,7 @@ let package = Package(
                 "DapperTesting",
                 "DapperWire",
                 "DapperAgent",
+                "DapperZipkin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,7 +68,7 @@ let package = Package(
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
-                "Dapper", "DapperWire", "DapperZipkin", "DapperTesting", "CDapperProto", "CProtobufC",
+                "Dapper", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto", "CProtobufC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

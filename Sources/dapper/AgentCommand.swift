@@ -2,6 +2,7 @@ import ArgumentParser
 import Dapper
 import DapperAgent
 import DapperWire
+import DapperZipkin
 import Synchronization
 
 #if canImport(Glibc)
@@ -27,13 +28,19 @@ struct AgentCommand: AsyncParsableCommand {
     enum Output: String, ExpressibleByArgument, CaseIterable {
         case text
         case zipkinJSON = "zipkin-json"
+        case none
     }
 
     @Option(name: .long, help: "Where to listen (default: $TRACE, else \(AgentDSN.default)).")
     var listen: String?
 
-    @Option(name: .long, help: "Line format: text, or zipkin-json (one Zipkin v2 span object per line).")
+    @Option(name: .long, help: "Line format: text, zipkin-json (one Zipkin v2 span object per line), or none.")
     var output: Output = .text
+
+    @Option(
+        name: .long,
+        help: "Also send every span to Zipkin, e.g. http://localhost:9411/api/v2/spans (options as URL parameters: encoding=proto3, batch_spans=…, timeout=…).")
+    var zipkin: String?
 
     @Option(name: .long, help: "Mode of a unixgram socket file, in octal.")
     var socketMode: String = "0660"
@@ -55,20 +62,45 @@ struct AgentCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("invalid DSN: \(error)")
         }
+        let forwarder: ZipkinReporter?
+        if let zipkin {
+            do {
+                forwarder = try ZipkinReporter(configuration: ZipkinConfiguration(parsing: zipkin))
+            } catch {
+                throw ValidationError("invalid --zipkin URL: \(error)")
+            }
+        } else {
+            forwarder = nil
+        }
         var configuration = AgentListener.Configuration()
         configuration.unixSocketMode = UInt32(socketMode, radix: 8) ?? 0o660
         let listener = try AgentListener(dsn: dsn, configuration: configuration)
         let printer = SpanLinePrinter(output: output)
         listener.start { event in
             switch event {
-            case .span(let span): printer.print(span)
-            case .rejected(let reason, let detail): printer.warn("skipped a packet (\(reason)): \(detail)")
+            case .span(let span):
+                printer.print(span)
+                forwarder?.report(span)
+            case .rejected(let reason, let detail):
+                printer.warn("skipped a packet (\(reason)): \(detail)")
             }
         }
-        printer.warn("listening on \(listener.dsn)")
+        printer.warn("listening on \(listener.dsn)" + (forwarder.map { ", forwarding to \($0.configuration.endpoint)" } ?? ""))
         let signal = await waitForTermination()
         listener.stop()
         printer.warn("\(signal): \(Self.summary(listener.statistics))")
+        if let forwarder {
+            let result = await forwarder.close(timeout: .seconds(5))
+            let statistics = forwarder.statistics
+            printer.warn(
+                "Zipkin: delivered \(statistics.delivered) spans in \(forwarder.transport.messages) requests, "
+                    + "dropped \(statistics.totalDropped)\(Self.reasons(statistics.dropped)), \(result.pending) still pending")
+        }
+    }
+
+    static func reasons(_ dropped: [DropReason: Int]) -> String {
+        guard !dropped.isEmpty else { return "" }
+        return " (" + dropped.sorted { $0.key.name < $1.key.name }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
     }
 
     static func summary(_ statistics: AgentListener.Statistics) -> String {
@@ -119,6 +151,7 @@ final class SpanLinePrinter: Sendable {
             switch output {
             case .text: buffer.append(contentsOf: SpanTextFormatter.line(span).utf8)
             case .zipkinJSON: ZipkinJSONEncoder().append(span, to: &buffer)
+            case .none: return
             }
             buffer.append(UInt8(ascii: "\n"))
             writeAll(buffer, to: STDOUT_FILENO)
