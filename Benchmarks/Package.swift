@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "dapper-swift", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(
             url: "https://github.com/ordo-one/package-benchmark.git",
             exact: "1.38.1",
@@ -34,6 +35,10 @@ let package = Package(
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
                 .product(name: "DapperAgent", package: "dapper-swift"),
+                .product(name: "DapperZipkin", package: "dapper-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "CBenchReader",
             ],
             path: "DapperBenchmarks",

@@ -13,6 +13,7 @@ import CBenchReader
 import Dapper
 import DapperAgent
 import DapperWire
+import DapperZipkin
 import Dispatch
 import Synchronization
 
@@ -234,10 +235,84 @@ let benchmarks: @Sendable () -> Void = {
     } teardown: {
         runningPipeline.withLock { $0?.stop() }
     }
+
+    // Zipkin encodings of a batch of 100 typical spans. Each inner iteration is one span:
+    // the loop encodes scaledIterations / 100 batches, so the `*` rows are per span.
+    let batch = [FinishedSpan](repeating: span, count: 100)
+    Benchmark("zipkin-json-encode", configuration: loop) { benchmark in
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(256 * 1024)
+        let encoder = ZipkinJSONEncoder()
+        for _ in 0..<(benchmark.scaledIterations.count / 100) {
+            buffer.removeAll(keepingCapacity: true)
+            encoder.appendList(batch, to: &buffer)
+            blackHole(buffer.count)
+        }
+    }
+
+    let zipkinProtoEncoder = ZipkinProtoEncoder()
+    Benchmark("zipkin-proto-encode", configuration: loop) { benchmark in
+        let encoder = zipkinProtoEncoder
+        for _ in 0..<(benchmark.scaledIterations.count / 100) {
+            blackHole(encoder.withEncodedList(batch) { $0.count })
+        }
+    }
+
+    // Spans reported into a ZipkinReporter (JSON, 100 per request) posting to a local HTTP
+    // server that accepts everything; steady state as for agent-unixgram: the benchmark
+    // thread pauses while the queue is over half full. Throughput (K) is thousands of spans
+    // per second through the reporter; "Spans lost" counts drops per 1000.
+    var zipkin = agent
+    zipkin.maxIterations = 300
+    Benchmark("zipkin-reporter-throughput", configuration: zipkin) { (benchmark: Benchmark, pipeline: ZipkinPipeline) in
+        let reporter = pipeline.reporter
+        let highWater = reporter.configuration.queueCapacity / 2
+        let before = reporter.statistics
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            reporter.report(span)
+            if index & 63 == 0 {
+                while reporter.queuedCount > highWater { sched_yield() }
+            }
+        }
+        benchmark.stopMeasurement()
+        let after = reporter.statistics
+        benchmark.measurement(.custom("Spans lost"), after.totalDropped - before.totalDropped)
+    } setup: {
+        let pipeline = try ZipkinPipeline()
+        runningZipkin.withLock { $0 = pipeline }
+        return pipeline
+    } teardown: {
+        if let pipeline = runningZipkin.withLock({ $0 }) { await pipeline.stop() }
+    }
 }
 
 /// The agent benchmark's pipeline, for its teardown (which gets no arguments).
 let runningPipeline = Mutex<AgentPipeline?>(nil)
+
+/// The Zipkin benchmark's reporter and server, for its teardown.
+let runningZipkin = Mutex<ZipkinPipeline?>(nil)
+
+/// A ZipkinReporter posting to an `AcceptingZipkinServer`.
+final class ZipkinPipeline: Sendable {
+    let server: AcceptingZipkinServer
+    let reporter: ZipkinReporter
+
+    init() throws {
+        server = try AcceptingZipkinServer()
+        var configuration = ZipkinConfiguration()
+        configuration.endpoint = server.endpoint
+        reporter = try ZipkinReporter(configuration: configuration)
+    }
+
+    func stop() async {
+        let result = await reporter.close(timeout: .seconds(10))
+        let statistics = reporter.statistics
+        print("zipkin-reporter-throughput: reported \(statistics.reported), delivered \(statistics.delivered), "
+            + "dropped \(statistics.totalDropped), requests \(reporter.transport.messages), pending \(result.pending)")
+        server.stop()
+    }
+}
 
 /// Keeps the last span reported.
 final class LastSpanReporter: Reporter, @unchecked Sendable {

@@ -23,28 +23,28 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Appends one span as a Zipkin v2 JSON object.
     public func append(_ span: FinishedSpan, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: #"{"traceId":""#.utf8)
+        appendLiteral(#"{"traceId":""#, to: &buffer)
         appendHex(span.context.traceID, to: &buffer)
-        buffer.append(contentsOf: #"","id":""#.utf8)
+        appendLiteral(#"","id":""#, to: &buffer)
         appendHex(span.context.spanID, to: &buffer)
         buffer.append(UInt8(ascii: "\""))
         if span.context.parentID != 0 {
-            buffer.append(contentsOf: #","parentId":""#.utf8)
+            appendLiteral(#","parentId":""#, to: &buffer)
             appendHex(span.context.parentID, to: &buffer)
             buffer.append(UInt8(ascii: "\""))
         }
-        buffer.append(contentsOf: #","name":"#.utf8)
+        appendLiteral(#","name":"#, to: &buffer)
         appendString(span.operationName, to: &buffer)
         if let kind = Self.kind(of: span) {
-            buffer.append(contentsOf: #","kind":""#.utf8)
-            buffer.append(contentsOf: kind.utf8)
+            appendLiteral(#","kind":""#, to: &buffer)
+            appendLiteral(kind.name, to: &buffer)
             buffer.append(UInt8(ascii: "\""))
         }
-        buffer.append(contentsOf: #","timestamp":"#.utf8)
+        appendLiteral(#","timestamp":"#, to: &buffer)
         appendInteger(Self.microseconds(span.startTimeNanos), to: &buffer)
-        buffer.append(contentsOf: #","duration":"#.utf8)
+        appendLiteral(#","duration":"#, to: &buffer)
         appendInteger(max(1, Self.microseconds(span.durationNanos)), to: &buffer)
-        buffer.append(contentsOf: #","localEndpoint":{"serviceName":"#.utf8)
+        appendLiteral(#","localEndpoint":{"serviceName":"#, to: &buffer)
         appendString(span.serviceName, to: &buffer)
         buffer.append(UInt8(ascii: "}"))
         appendTags(span.tags, to: &buffer)
@@ -74,16 +74,38 @@ public struct ZipkinJSONEncoder: Sendable {
 
     // MARK: Mapping
 
-    static func kind(of span: FinishedSpan) -> String? {
-        guard case .string(let kind)? = span.tags.last(where: { $0.key == SpanTagKey.spanKind })?.value else {
-            return nil
+    /// Zipkin's span kinds, numbered as in zipkin.proto.
+    enum Kind: Int32 {
+        case client = 1, server, producer, consumer
+
+        var name: StaticString {
+            switch self {
+            case .client: "CLIENT"
+            case .server: "SERVER"
+            case .producer: "PRODUCER"
+            case .consumer: "CONSUMER"
+            }
         }
-        switch kind {
-        case "server": return "SERVER"
-        case "client": return "CLIENT"
-        case "producer": return "PRODUCER"
-        case "consumer": return "CONSUMER"
-        default: return nil
+    }
+
+    /// The kind named by the span's last `span.kind` tag, if Zipkin has it.
+    static func kind(of span: FinishedSpan) -> Kind? {
+        func last(in tags: UnsafeBufferPointer<SpanTag>) -> Kind?? {
+            for index in tags.indices.reversed() where tags[index].key.utf8.count == 9 && tags[index].key == SpanTagKey.spanKind {
+                guard case .string(let kind) = tags[index].value else { return .some(nil) }
+                switch kind {
+                case "server": return .server
+                case "client": return .client
+                case "producer": return .producer
+                case "consumer": return .consumer
+                default: return .some(nil)
+                }
+            }
+            return nil  // no span.kind tag here
+        }
+        return span.tags.withBuffers { shared, own in
+            if let kind = last(in: own) { return kind }
+            return last(in: shared) ?? nil
         }
     }
 
@@ -97,16 +119,14 @@ public struct ZipkinJSONEncoder: Sendable {
 
     private func appendTags(_ tags: SpanTags, to buffer: inout [UInt8]) {
         var first = true
-        for (index, tag) in tags.enumerated() where tag.key != SpanTagKey.spanKind {
-            // A key set again later is written once, with its last value.
-            if tags[(index + 1)...].contains(where: { $0.key == tag.key }) { continue }
-            buffer.append(contentsOf: first ? #","tags":{"#.utf8 : #","#.utf8)
+        tags.withUniqueTags { tag in
+            appendLiteral(first ? #","tags":{"# : #","#, to: &buffer)
             first = false
-            appendString(tag.key, to: &buffer)
+            appendString(tag.pointee.key, to: &buffer)
             buffer.append(UInt8(ascii: ":"))
-            switch tag.value {
+            switch tag.pointee.value {
             case .string(let text): appendString(text, to: &buffer)
-            case .bool(let flag): buffer.append(contentsOf: (flag ? #""true""# : #""false""#).utf8)
+            case .bool(let flag): appendLiteral(flag ? #""true""# : #""false""#, to: &buffer)
             case .int(let number):
                 buffer.append(UInt8(ascii: "\""))
                 appendInteger(number, to: &buffer)
@@ -136,14 +156,14 @@ public struct ZipkinJSONEncoder: Sendable {
             let timestamp = Self.microseconds(log.timestampNanos)
             for (fieldIndex, field) in log.fields.enumerated() {
                 if Self.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, timestamp) { continue }
-                buffer.append(contentsOf: first ? #","annotations":[{"timestamp":"#.utf8 : #",{"timestamp":"#.utf8)
+                appendLiteral(first ? #","annotations":[{"timestamp":"# : #",{"timestamp":"#, to: &buffer)
                 first = false
                 appendInteger(timestamp, to: &buffer)
-                buffer.append(contentsOf: #","value":""#.utf8)
+                appendLiteral(#","value":""#, to: &buffer)
                 appendEscaped(field.key, to: &buffer)
-                buffer.append(contentsOf: " : ".utf8)
+                appendLiteral(" : ", to: &buffer)
                 appendEscaped(field.value, to: &buffer)
-                buffer.append(contentsOf: #""}"#.utf8)
+                appendLiteral(#""}"#, to: &buffer)
             }
         }
         if !first { buffer.append(UInt8(ascii: "]")) }
@@ -153,11 +173,19 @@ public struct ZipkinJSONEncoder: Sendable {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends a literal's bytes with one copy (a `String.UTF8View` goes byte by byte).
+    @inline(__always)
+    private func appendLiteral(_ text: StaticString, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     private func appendHex(_ value: UInt64, to buffer: inout [UInt8]) {
-        var shift = 60
-        while shift >= 0 {
-            buffer.append(Self.hexDigits[Int((value >> UInt64(shift)) & 0xf)])
-            shift -= 4
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            for index in 0..<16 {
+                bytes[index] = Self.hexDigits[Int((value >> UInt64(60 - 4 * index)) & 0xf)]
+            }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(bytes))
         }
     }
 
@@ -184,20 +212,71 @@ public struct ZipkinJSONEncoder: Sendable {
     }
 
     /// JSON string content: `"` and `\` escaped, control characters as `\n`, `\t`, … or
-    /// `\u00XX`; everything else (valid UTF-8, as every Swift string is) as it is.
+    /// `\u00XX`; everything else (valid UTF-8, as every Swift string is) as it is. Runs of
+    /// plain bytes are copied at once.
     private func appendEscaped(_ text: String, to buffer: inout [UInt8]) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
-            case 0x0a: buffer.append(contentsOf: #"\n"#.utf8)
-            case 0x0d: buffer.append(contentsOf: #"\r"#.utf8)
-            case 0x09: buffer.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                buffer.append(contentsOf: #"\u00"#.utf8)
-                buffer.append(Self.hexDigits[Int(byte >> 4)])
-                buffer.append(Self.hexDigits[Int(byte & 0xf)])
-            default: buffer.append(byte)
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                appendEscape(byte, to: &buffer)
+                start = index + 1
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+        if copied == nil {
+            for byte in text.utf8 {
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    appendEscape(byte, to: &buffer)
+                } else {
+                    buffer.append(byte)
+                }
+            }
+        }
+    }
+
+    private func appendEscape(_ byte: UInt8, to buffer: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): appendLiteral(#"\""#, to: &buffer)
+        case UInt8(ascii: "\\"): appendLiteral(#"\\"#, to: &buffer)
+        case 0x0a: appendLiteral(#"\n"#, to: &buffer)
+        case 0x0d: appendLiteral(#"\r"#, to: &buffer)
+        case 0x09: appendLiteral(#"\t"#, to: &buffer)
+        default:
+            appendLiteral(#"\u00"#, to: &buffer)
+            buffer.append(Self.hexDigits[Int(byte >> 4)])
+            buffer.append(Self.hexDigits[Int(byte & 0xf)])
+        }
+    }
+}
+
+extension SpanTags {
+    /// Calls `body` with each tag Zipkin gets, read in place: every tag but `span.kind`, and
+    /// of a key set more than once only its last value.
+    func withUniqueTags(_ body: (UnsafePointer<SpanTag>) -> Void) {
+        withBuffers { shared, own in
+            let count = shared.count + own.count
+            func tag(_ index: Int) -> UnsafePointer<SpanTag> {
+                index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
+            }
+            for index in 0..<count {
+                let current = tag(index)
+                // Lengths first: they differ for nearly every pair of keys, and cost nothing.
+                let length = current.pointee.key.utf8.count
+                if length == 9, current.pointee.key == SpanTagKey.spanKind { continue }
+                var repeated = false
+                var later = index + 1
+                while later < count {
+                    let other = tag(later)
+                    if other.pointee.key.utf8.count == length, other.pointee.key == current.pointee.key {
+                        repeated = true
+                        break
+                    }
+                    later += 1
+                }
+                if !repeated { body(current) }
             }
         }
     }

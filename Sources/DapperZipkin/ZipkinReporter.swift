@@ -130,6 +130,9 @@ public final class ZipkinReporter: Reporter {
 
     public var statistics: ReporterStatistics { counters.statistics }
 
+    /// Spans waiting in the queue right now.
+    public var queuedCount: Int { queue.queuedCount }
+
     /// Requests, bytes and retries so far.
     public var transport: TransportStatistics { shared.transport.withLock { $0 } }
 }
