@@ -23,33 +23,69 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Appends one span as a Zipkin v2 JSON object.
     public func append(_ span: FinishedSpan, to buffer: inout [UInt8]) {
-        appendLiteral(#"{"traceId":""#, to: &buffer)
-        appendHex(span.context.traceID, to: &buffer)
-        appendLiteral(#"","id":""#, to: &buffer)
-        appendHex(span.context.spanID, to: &buffer)
-        buffer.append(UInt8(ascii: "\""))
+        // The JSON is written through a pointer into room made for it first, sized from an
+        // upper bound; appending to the array piece by piece costs a capacity and
+        // uniqueness check per piece.
+        let bound = Self.upperBound(span)
+        let start = buffer.count
+        var remaining = bound
+        while remaining > 0 {
+            let chunk = min(remaining, Self.zeros.count)
+            buffer.append(contentsOf: Self.zeros[..<chunk])
+            remaining -= chunk
+        }
+        let written = buffer.withUnsafeMutableBufferPointer { all in
+            var writer = JSONWriter(all.baseAddress! + start)
+            write(span, to: &writer)
+            return writer.count
+        }
+        buffer.removeLast(bound - written)
+    }
+
+    private static let zeros = [UInt8](repeating: 0, count: 16 * 1024)
+
+    /// At least as many bytes as the span's JSON takes: every string at 6 bytes per byte (the
+    /// `\u00XX` escape), every number at its longest.
+    static func upperBound(_ span: FinishedSpan) -> Int {
+        var bound = 256 + 6 * (span.serviceName.utf8.count + span.operationName.utf8.count)
+        for tag in span.tags {
+            bound += 8 + 6 * tag.key.utf8.count
+            if case .string(let text) = tag.value { bound += 6 * text.utf8.count } else { bound += 48 }
+        }
+        for log in span.logs {
+            for field in log.fields { bound += 64 + 6 * (field.key.utf8.count + field.value.utf8.count) }
+        }
+        return bound
+    }
+
+    private func write(_ span: FinishedSpan, to writer: inout JSONWriter) {
+        writer.literal(#"{"traceId":""#)
+        writer.hex(span.context.traceID)
+        writer.literal(#"","id":""#)
+        writer.hex(span.context.spanID)
+        writer.byte(UInt8(ascii: "\""))
         if span.context.parentID != 0 {
-            appendLiteral(#","parentId":""#, to: &buffer)
-            appendHex(span.context.parentID, to: &buffer)
-            buffer.append(UInt8(ascii: "\""))
+            writer.literal(#","parentId":""#)
+            writer.hex(span.context.parentID)
+            writer.byte(UInt8(ascii: "\""))
         }
-        appendLiteral(#","name":"#, to: &buffer)
-        appendString(span.operationName, to: &buffer)
+        writer.literal(#","name":"#)
+        writer.string(span.operationName)
         if let kind = Self.kind(of: span) {
-            appendLiteral(#","kind":""#, to: &buffer)
-            appendLiteral(kind.name, to: &buffer)
-            buffer.append(UInt8(ascii: "\""))
+            writer.literal(#","kind":""#)
+            writer.literal(kind.name)
+            writer.byte(UInt8(ascii: "\""))
         }
-        appendLiteral(#","timestamp":"#, to: &buffer)
-        appendInteger(Self.microseconds(span.startTimeNanos), to: &buffer)
-        appendLiteral(#","duration":"#, to: &buffer)
-        appendInteger(max(1, Self.microseconds(span.durationNanos)), to: &buffer)
-        appendLiteral(#","localEndpoint":{"serviceName":"#, to: &buffer)
-        appendString(span.serviceName, to: &buffer)
-        buffer.append(UInt8(ascii: "}"))
-        appendTags(span.tags, to: &buffer)
-        appendAnnotations(span.logs, to: &buffer)
-        buffer.append(UInt8(ascii: "}"))
+        writer.literal(#","timestamp":"#)
+        writer.integer(Self.microseconds(span.startTimeNanos))
+        writer.literal(#","duration":"#)
+        writer.integer(max(1, Self.microseconds(span.durationNanos)))
+        writer.literal(#","localEndpoint":{"serviceName":"#)
+        writer.string(span.serviceName)
+        writer.byte(UInt8(ascii: "}"))
+        writeTags(span.tags, to: &writer)
+        writeAnnotations(span.logs, to: &writer)
+        writer.byte(UInt8(ascii: "}"))
     }
 
     /// Appends a JSON array of spans: a `ListOfSpans` body for `POST /api/v2/spans`.
@@ -117,24 +153,24 @@ public struct ZipkinJSONEncoder: Sendable {
         return quotient
     }
 
-    private func appendTags(_ tags: SpanTags, to buffer: inout [UInt8]) {
+    private func writeTags(_ tags: SpanTags, to writer: inout JSONWriter) {
         var first = true
         tags.withUniqueTags { tag in
-            appendLiteral(first ? #","tags":{"# : #","#, to: &buffer)
+            writer.literal(first ? #","tags":{"# : #","#)
             first = false
-            appendString(tag.pointee.key, to: &buffer)
-            buffer.append(UInt8(ascii: ":"))
+            writer.string(tag.pointee.key)
+            writer.byte(UInt8(ascii: ":"))
             switch tag.pointee.value {
-            case .string(let text): appendString(text, to: &buffer)
-            case .bool(let flag): appendLiteral(flag ? #""true""# : #""false""#, to: &buffer)
+            case .string(let text): writer.string(text)
+            case .bool(let flag): writer.literal(flag ? #""true""# : #""false""#)
             case .int(let number):
-                buffer.append(UInt8(ascii: "\""))
-                appendInteger(number, to: &buffer)
-                buffer.append(UInt8(ascii: "\""))
-            case .double(let number): appendString(number.description, to: &buffer)
+                writer.byte(UInt8(ascii: "\""))
+                writer.integer(number)
+                writer.byte(UInt8(ascii: "\""))
+            case .double(let number): writer.string(number.description)
             }
         }
-        if !first { buffer.append(UInt8(ascii: "}")) }
+        if !first { writer.byte(UInt8(ascii: "}")) }
     }
 
     /// Whether the field at `fieldIndex` of log `logIndex` makes the same annotation as an
@@ -150,104 +186,156 @@ public struct ZipkinJSONEncoder: Sendable {
         return false
     }
 
-    private func appendAnnotations(_ logs: [SpanLog], to buffer: inout [UInt8]) {
+    private func writeAnnotations(_ logs: [SpanLog], to writer: inout JSONWriter) {
         var first = true
         for (logIndex, log) in logs.enumerated() {
             let timestamp = Self.microseconds(log.timestampNanos)
             for (fieldIndex, field) in log.fields.enumerated() {
                 if Self.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, timestamp) { continue }
-                appendLiteral(first ? #","annotations":[{"timestamp":"# : #",{"timestamp":"#, to: &buffer)
+                writer.literal(first ? #","annotations":[{"timestamp":"# : #",{"timestamp":"#)
                 first = false
-                appendInteger(timestamp, to: &buffer)
-                appendLiteral(#","value":""#, to: &buffer)
-                appendEscaped(field.key, to: &buffer)
-                appendLiteral(" : ", to: &buffer)
-                appendEscaped(field.value, to: &buffer)
-                appendLiteral(#""}"#, to: &buffer)
+                writer.integer(timestamp)
+                writer.literal(#","value":""#)
+                writer.escaped(field.key)
+                writer.literal(" : ")
+                writer.escaped(field.value)
+                writer.literal(#""}"#)
             }
         }
-        if !first { buffer.append(UInt8(ascii: "]")) }
+        if !first { writer.byte(UInt8(ascii: "]")) }
+    }
+}
+
+/// Writes JSON text through a pointer into room the caller has made (see
+/// ``ZipkinJSONEncoder/upperBound(_:)``).
+struct JSONWriter {
+    private let start: UnsafeMutablePointer<UInt8>
+    private var cursor: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) {
+        self.start = start
+        cursor = start
     }
 
-    // MARK: JSON text
+    /// Bytes written so far.
+    var count: Int { cursor - start }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hexDigits: (UInt64, UInt64) = (0x3736_3534_3332_3130, 0x6665_6463_6261_3938)  // "0123456789abcdef"
 
-    /// Appends a literal's bytes with one copy (a `String.UTF8View` goes byte by byte).
+    private static func hexDigit(_ value: UInt64) -> UInt8 {
+        withUnsafeBytes(of: hexDigits) { $0[Int(value & 0xf)] }
+    }
+
     @inline(__always)
-    private func appendLiteral(_ text: StaticString, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    mutating func byte(_ byte: UInt8) {
+        cursor.pointee = byte
+        cursor += 1
     }
 
-    private func appendHex(_ value: UInt64, to buffer: inout [UInt8]) {
-        var digits: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &digits) { bytes in
-            for index in 0..<16 {
-                bytes[index] = Self.hexDigits[Int((value >> UInt64(60 - 4 * index)) & 0xf)]
-            }
-            buffer.append(contentsOf: UnsafeRawBufferPointer(bytes))
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        cursor.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        cursor += text.utf8CodeUnitCount
+    }
+
+    /// 16 lower-case hex digits.
+    mutating func hex(_ value: UInt64) {
+        for index in 0..<16 {
+            cursor[index] = Self.hexDigit(value >> UInt64(60 - 4 * index))
         }
+        cursor += 16
     }
 
-    private func appendInteger(_ value: Int64, to buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+    mutating func integer(_ value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // UInt64.max has 20 digits: written backwards into 20 bytes on the stack.
         var scratch: (UInt64, UInt64, UInt32) = (0, 0, 0)
         withUnsafeMutableBytes(of: &scratch) { digits in
-            var start = digits.count
+            var first = digits.count
             repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                first -= 1
+                digits[first] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            buffer.append(contentsOf: digits[start...])
+            let count = digits.count - first
+            UnsafeMutableRawPointer(cursor).copyMemory(from: digits.baseAddress! + first, byteCount: count)
+            cursor += count
         }
     }
 
-    private func appendString(_ text: String, to buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "\""))
-        appendEscaped(text, to: &buffer)
-        buffer.append(UInt8(ascii: "\""))
+    /// A JSON string: quotes around the escaped text.
+    mutating func string(_ text: String) {
+        byte(UInt8(ascii: "\""))
+        escaped(text)
+        byte(UInt8(ascii: "\""))
     }
 
     /// JSON string content: `"` and `\` escaped, control characters as `\n`, `\t`, … or
     /// `\u00XX`; everything else (valid UTF-8, as every Swift string is) as it is. Runs of
     /// plain bytes are copied at once.
-    private func appendEscaped(_ text: String, to buffer: inout [UInt8]) {
+    mutating func escaped(_ text: String) {
+        var writer = self
         let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
+            var runStart = 0
+            var index = 0
+            let count = bytes.count
+            let base = UnsafeRawPointer(bytes.baseAddress!)
+            while index < count {
+                // Eight bytes at a time while none of them needs escaping (SWAR).
+                while index + 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                    index += 8
+                }
+                guard index < count else { break }
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                appendEscape(byte, to: &buffer)
-                start = index + 1
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    writer.bytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                    writer.escape(byte)
+                    runStart = index + 1
+                }
+                index += 1
             }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+            writer.bytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         if copied == nil {
             for byte in text.utf8 {
                 if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                    appendEscape(byte, to: &buffer)
+                    writer.escape(byte)
                 } else {
-                    buffer.append(byte)
+                    writer.byte(byte)
                 }
             }
         }
+        self = writer
     }
 
-    private func appendEscape(_ byte: UInt8, to buffer: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "\""): appendLiteral(#"\""#, to: &buffer)
-        case UInt8(ascii: "\\"): appendLiteral(#"\\"#, to: &buffer)
-        case 0x0a: appendLiteral(#"\n"#, to: &buffer)
-        case 0x0d: appendLiteral(#"\r"#, to: &buffer)
-        case 0x09: appendLiteral(#"\t"#, to: &buffer)
+    /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\\`.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let below = (word &- ones &* 0x20) & ~word & highs != 0
+        return below || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5c))
+    }
+
+    private mutating func bytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        cursor.update(from: base, count: bytes.count)
+        cursor += bytes.count
+    }
+
+    private mutating func escape(_ value: UInt8) {
+        switch value {
+        case UInt8(ascii: "\""): literal(#"\""#)
+        case UInt8(ascii: "\\"): literal(#"\\"#)
+        case 0x0a: literal(#"\n"#)
+        case 0x0d: literal(#"\r"#)
+        case 0x09: literal(#"\t"#)
         default:
-            appendLiteral(#"\u00"#, to: &buffer)
-            buffer.append(Self.hexDigits[Int(byte >> 4)])
-            buffer.append(Self.hexDigits[Int(byte & 0xf)])
+            literal(#"\u00"#)
+            byte(Self.hexDigit(UInt64(value >> 4)))
+            byte(Self.hexDigit(UInt64(value & 0xf)))
         }
     }
 }
