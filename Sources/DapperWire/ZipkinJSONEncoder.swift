@@ -23,6 +23,13 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Appends one span as a Zipkin v2 JSON object.
     public func append(_ span: FinishedSpan, to buffer: inout [UInt8]) {
+        append(span, to: &buffer, prefixCache: nil)
+    }
+
+    /// Appends one span, reusing `prefixCache`'s rendering of the tracer's shared tags (the
+    /// default tags) when the span has the same prefix: for a single-threaded sender that
+    /// encodes many spans of one tracer.
+    public func append(_ span: FinishedSpan, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?) {
         // The JSON is written through a pointer into room made for it first, sized from an
         // upper bound; appending to the array piece by piece costs a capacity and
         // uniqueness check per piece.
@@ -36,7 +43,7 @@ public struct ZipkinJSONEncoder: Sendable {
         }
         let written = buffer.withUnsafeMutableBufferPointer { all in
             var writer = JSONWriter(all.baseAddress! + start)
-            write(span, to: &writer)
+            write(span, to: &writer, prefixCache: prefixCache)
             return writer.count
         }
         buffer.removeLast(bound - written)
@@ -58,7 +65,7 @@ public struct ZipkinJSONEncoder: Sendable {
         return bound
     }
 
-    private func write(_ span: FinishedSpan, to writer: inout JSONWriter) {
+    private func write(_ span: FinishedSpan, to writer: inout JSONWriter, prefixCache: ZipkinTagPrefixCache?) {
         writer.literal(#"{"traceId":""#)
         writer.hex(span.context.traceID)
         writer.literal(#"","id":""#)
@@ -83,19 +90,31 @@ public struct ZipkinJSONEncoder: Sendable {
         writer.literal(#","localEndpoint":{"serviceName":"#)
         writer.string(span.serviceName)
         writer.byte(UInt8(ascii: "}"))
-        writeTags(span.tags, to: &writer)
+        if let prefixCache, prefixCache.write(span.tags, to: &writer, encoder: self) {
+            // The cached prefix and the span's own tags are written.
+        } else {
+            writeTags(span.tags, to: &writer)
+        }
         writeAnnotations(span.logs, to: &writer)
         writer.byte(UInt8(ascii: "}"))
     }
 
     /// Appends a JSON array of spans: a `ListOfSpans` body for `POST /api/v2/spans`.
     public func appendList(_ spans: some Collection<FinishedSpan>, to buffer: inout [UInt8]) {
+        appendList(spans, to: &buffer, prefixCache: nil)
+    }
+
+    /// Appends a JSON array of spans, reusing `prefixCache` (see
+    /// ``append(_:to:prefixCache:)``).
+    public func appendList(
+        _ spans: some Collection<FinishedSpan>, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?
+    ) {
         buffer.append(UInt8(ascii: "["))
         var first = true
         for span in spans {
             if !first { buffer.append(UInt8(ascii: ",")) }
             first = false
-            append(span, to: &buffer)
+            append(span, to: &buffer, prefixCache: prefixCache)
         }
         buffer.append(UInt8(ascii: "]"))
     }
@@ -158,19 +177,24 @@ public struct ZipkinJSONEncoder: Sendable {
         tags.withUniqueTags { tag in
             writer.literal(first ? #","tags":{"# : #","#)
             first = false
-            writer.string(tag.pointee.key)
-            writer.byte(UInt8(ascii: ":"))
-            switch tag.pointee.value {
-            case .string(let text): writer.string(text)
-            case .bool(let flag): writer.literal(flag ? #""true""# : #""false""#)
-            case .int(let number):
-                writer.byte(UInt8(ascii: "\""))
-                writer.integer(number)
-                writer.byte(UInt8(ascii: "\""))
-            case .double(let number): writer.string(number.description)
-            }
+            writeTag(tag, to: &writer)
         }
         if !first { writer.byte(UInt8(ascii: "}")) }
+    }
+
+    /// `"key":"value"`.
+    fileprivate func writeTag(_ tag: UnsafePointer<SpanTag>, to writer: inout JSONWriter) {
+        writer.string(tag.pointee.key)
+        writer.byte(UInt8(ascii: ":"))
+        switch tag.pointee.value {
+        case .string(let text): writer.string(text)
+        case .bool(let flag): writer.literal(flag ? #""true""# : #""false""#)
+        case .int(let number):
+            writer.byte(UInt8(ascii: "\""))
+            writer.integer(number)
+            writer.byte(UInt8(ascii: "\""))
+        case .double(let number): writer.string(number.description)
+        }
     }
 
     /// Whether the field at `fieldIndex` of log `logIndex` makes the same annotation as an
@@ -319,6 +343,9 @@ struct JSONWriter {
         return below || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5c))
     }
 
+    /// Bytes that are already JSON.
+    mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes(bytes) }
+
     private mutating func bytes(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         cursor.update(from: base, count: bytes.count)
@@ -345,27 +372,99 @@ extension SpanTags {
     /// of a key set more than once only its last value.
     func withUniqueTags(_ body: (UnsafePointer<SpanTag>) -> Void) {
         withBuffers { shared, own in
-            let count = shared.count + own.count
-            func tag(_ index: Int) -> UnsafePointer<SpanTag> {
+            Self.forEachUnique(count: shared.count + own.count, { index in
                 index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
-            }
-            for index in 0..<count {
-                let current = tag(index)
-                // Lengths first: they differ for nearly every pair of keys, and cost nothing.
-                let length = current.pointee.key.utf8.count
-                if length == 9, current.pointee.key == SpanTagKey.spanKind { continue }
-                var repeated = false
-                var later = index + 1
-                while later < count {
-                    let other = tag(later)
-                    if other.pointee.key.utf8.count == length, other.pointee.key == current.pointee.key {
-                        repeated = true
-                        break
-                    }
-                    later += 1
-                }
-                if !repeated { body(current) }
-            }
+            }, body)
         }
+    }
+
+    /// Calls `body` with each of `count` tags (`tag(index)`) but `span.kind` and the earlier
+    /// values of a repeated key.
+    static func forEachUnique(
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, _ body: (UnsafePointer<SpanTag>) -> Void
+    ) {
+        for index in 0..<count {
+            let current = tag(index)
+            // Lengths first: they differ for nearly every pair of keys, and cost nothing.
+            let length = current.pointee.key.utf8.count
+            if length == 9, current.pointee.key == SpanTagKey.spanKind { continue }
+            var repeated = false
+            var later = index + 1
+            while later < count {
+                let other = tag(later)
+                if other.pointee.key.utf8.count == length, other.pointee.key == current.pointee.key {
+                    repeated = true
+                    break
+                }
+                later += 1
+            }
+            if !repeated { body(current) }
+        }
+    }
+}
+
+/// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
+/// members, for a sender that encodes many spans of one tracer: pass the same cache to
+/// ``ZipkinJSONEncoder/appendList(_:to:prefixCache:)`` call after call.
+///
+/// Not thread-safe: one cache per sending thread. Holding the prefix array keeps its buffer
+/// alive and unchanged (copy on write), which makes its address a sound identity.
+public final class ZipkinTagPrefixCache {
+    private var prefix: [SpanTag] = []
+    private var prefixKeys: [String] = []
+    private var fragment: [UInt8] = []
+
+    /// Creates an empty cache.
+    public init() {}
+
+    /// Writes the `tags` member of a span whose prefix is cacheable, and returns `true`;
+    /// returns `false`, writing nothing, when the span has no shared prefix or sets one of its
+    /// keys again (then the last-value rule needs the full path).
+    func write(_ tags: SpanTags, to writer: inout JSONWriter, encoder: ZipkinJSONEncoder) -> Bool {
+        tags.withBuffers { shared, own in
+            guard !shared.isEmpty else { return false }
+            let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
+            if !cached { fill(tags.sharedPrefix, encoder: encoder) }
+            for index in own.indices {
+                let key = own[index].key
+                let length = key.utf8.count
+                if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
+            }
+            var first = true
+            if !fragment.isEmpty {
+                writer.literal(#","tags":{"#)
+                fragment.withUnsafeBufferPointer { writer.raw($0) }
+                first = false
+            }
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
+                writer.literal(first ? #","tags":{"# : #","#)
+                first = false
+                encoder.writeTag(tag, to: &writer)
+            }
+            if !first { writer.byte(UInt8(ascii: "}")) }
+            return true
+        }
+    }
+
+    private func fill(_ prefix: [SpanTag], encoder: ZipkinJSONEncoder) {
+        self.prefix = prefix
+        prefixKeys = prefix.map(\.key)
+        let bound = prefix.reduce(0) { total, tag in
+            if case .string(let text) = tag.value { return total + 8 + 6 * (tag.key.utf8.count + text.utf8.count) }
+            return total + 56 + 6 * tag.key.utf8.count
+        }
+        var bytes = [UInt8](repeating: 0, count: bound)
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            var writer = JSONWriter(buffer.baseAddress!)
+            var first = true
+            SpanTags(prefix).withUniqueTags { tag in
+                if !first { writer.byte(UInt8(ascii: ",")) }
+                first = false
+                encoder.writeTag(tag, to: &writer)
+            }
+            return writer.count
+        }
+        bytes.removeLast(bound - written)
+        fragment = bytes
     }
 }

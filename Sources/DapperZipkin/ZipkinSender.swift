@@ -26,6 +26,7 @@ final class ZipkinSender: @unchecked Sendable {
     private let ownsClient: Bool
     private let logger: RateLimitedLogger
     private let jsonEncoder = ZipkinJSONEncoder()
+    private let prefixCache = ZipkinTagPrefixCache()
     private let protoEncoder = ZipkinProtoEncoder()
     private var body: [UInt8] = []
 
@@ -121,7 +122,7 @@ final class ZipkinSender: @unchecked Sendable {
         body.removeAll(keepingCapacity: true)
         switch configuration.encoding {
         case .json:
-            jsonEncoder.appendList(spans, to: &body)
+            jsonEncoder.appendList(spans, to: &body, prefixCache: prefixCache)
         case .proto3:
             protoEncoder.withEncodedList(spans) { body.append(contentsOf: $0) }
         }

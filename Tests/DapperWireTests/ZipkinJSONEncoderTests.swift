@@ -1,4 +1,5 @@
 import Dapper
+import DapperTesting
 import DapperWire
 import Foundation
 import Testing
@@ -91,5 +92,31 @@ import Testing
             SpanTag(key: "min", value: .int(.min)), SpanTag(key: "max", value: .int(.max)), SpanTag(key: "zero", value: .int(0)),
         ])))
         #expect(json["tags"] as? NSDictionary == ["min": "-9223372036854775808", "max": "9223372036854775807", "zero": "0"])
+    }
+
+    @Test func thePrefixCacheGivesTheSameJSONForSpansOfSeveralTracers() throws {
+        func spans(_ defaults: [SpanTag], overriding: Bool) -> [FinishedSpan] {
+            let reporter = InMemoryReporter()
+            let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
+            for index in 0..<4 {
+                let span = tracer.new("op-\(index)")
+                span.setTag("index", index)
+                if overriding { span.setTag("region", "overridden-\(index)") }
+                span.finish()
+            }
+            return reporter.spans
+        }
+        let first = spans([SpanTag(key: "region", value: "a"), SpanTag(key: "zone", value: "b\"q")], overriding: false)
+        let second = spans([SpanTag(key: "region", value: "c"), SpanTag(key: "region", value: "d")], overriding: true)
+        let plain = WireVectors.spans.map(\.span)
+        let mixed = Array(zip(first, second).flatMap { [$0, $1, $0] }) + plain + first
+        let cache = ZipkinTagPrefixCache()
+        var cached: [UInt8] = []
+        ZipkinJSONEncoder().appendList(mixed, to: &cached, prefixCache: cache)
+        var uncached: [UInt8] = []
+        ZipkinJSONEncoder().appendList(mixed, to: &uncached)
+        #expect(String(decoding: cached, as: UTF8.self) == String(decoding: uncached, as: UTF8.self))
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(cached)) as? [NSDictionary])
+        #expect((objects[1]["tags"] as? NSDictionary)?["region"] as? String == "overridden-0")
     }
 }
