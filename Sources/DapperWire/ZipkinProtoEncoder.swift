@@ -22,6 +22,16 @@ public final class ZipkinProtoEncoder {
     @exclusivity(unchecked) private var annotations: MessageArray<Zipkin__Proto3__Annotation>
     @exclusivity(unchecked) private var tags: MessageArray<Zipkin__Proto3__Span__TagsEntry>
     @exclusivity(unchecked) private var arena: ByteArena
+    /// A tracer's shared tags (its default tags) encoded once as tag entries, which every span
+    /// of that tracer points to: most spans of a batch share one prefix. Holding the prefix
+    /// array keeps its buffer alive and unchanged (copy on write), so its address identifies it.
+    @exclusivity(unchecked) private var prefix: [SpanTag] = []
+    @exclusivity(unchecked) private var prefixKeys: [String] = []
+    @exclusivity(unchecked) private var prefixEntries: MessageArray<Zipkin__Proto3__Span__TagsEntry>
+    @exclusivity(unchecked) private var prefixEntryCount = 0
+    @exclusivity(unchecked) private var prefixArena: ByteArena
+    /// Spans of the current batch that point to the prefix entries, for the size bound.
+    @exclusivity(unchecked) private var prefixUses = 0
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
 
     /// Creates an encoder.
@@ -33,6 +43,8 @@ public final class ZipkinProtoEncoder {
         annotations = MessageArray(capacity: 16, initialize: zipkin__proto3__annotation__init)
         tags = MessageArray(capacity: 128, initialize: zipkin__proto3__span__tags_entry__init)
         arena = ByteArena(capacity: 16 * 1024)
+        prefixEntries = MessageArray(capacity: 8, initialize: zipkin__proto3__span__tags_entry__init)
+        prefixArena = ByteArena(capacity: 1024)
         output = .allocate(byteCount: 16 * 1024, alignment: 16)
     }
 
@@ -43,6 +55,8 @@ public final class ZipkinProtoEncoder {
         annotations.deallocate()
         tags.deallocate()
         arena.deallocate()
+        prefixEntries.deallocate()
+        prefixArena.deallocate()
         output.deallocate()
     }
 
@@ -52,6 +66,7 @@ public final class ZipkinProtoEncoder {
         _ spans: some Collection<FinishedSpan>, _ body: (UnsafeRawBufferPointer) -> Result
     ) -> Result {
         arena.reset()
+        prefixUses = 0
         var tagCount = 0
         var annotationCount = 0
         for span in spans {
@@ -77,6 +92,7 @@ public final class ZipkinProtoEncoder {
         // An upper bound rather than protobuf-c's exact size, which would walk every message a
         // second time: every field's tag and length prefix at their widest, plus the bytes.
         let size = arena.used + 16 + spanIndex * 96 + tagIndex * 12 + annotationIndex * 24
+            + prefixUses * (prefixArena.used + prefixEntryCount * 12)
         if output.count < size {
             output.deallocate()
             output = .allocate(byteCount: max(size, output.count * 2), alignment: 16)
@@ -115,17 +131,40 @@ public final class ZipkinProtoEncoder {
 
         let firstTag = tagIndex
         let tagStructs = tags.structs
-        span.tags.withUniqueTags { tag in
-            let entry = tagStructs + tagIndex
-            entry.pointee.key = arena.copy(tag.pointee.key)
-            entry.pointee.value =
-                switch tag.pointee.value {
-                case .string(let text): arena.copy(text)
-                case .bool(let flag): arena.copy(flag ? "true" : "false")
-                case .int(let number): arena.copyDecimal(number)
-                case .double(let number): arena.copy(number.description)
-                }
-            tagIndex += 1
+        let tagPointers = tags.pointers
+        let ownOnly: Bool = span.tags.withBuffers { shared, own in
+            guard !shared.isEmpty else { return false }
+            let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
+            if !cached {
+                // Spans of this batch may point to the cached entries already: they are only
+                // replaced between batches, and a second tracer's spans take the full path.
+                guard prefixUses == 0 else { return false }
+                cachePrefix(span.tags.sharedPrefix)
+            }
+            // A span that sets a default tag's key again needs the last-value rule over all.
+            for index in own.indices {
+                let key = own[index].key
+                let length = key.utf8.count
+                if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
+            }
+            for index in 0..<prefixEntryCount {
+                tagPointers[tagIndex] = prefixEntries.structs + index
+                tagIndex += 1
+            }
+            prefixUses += 1
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
+                fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
+                tagPointers[tagIndex] = tagStructs + tagIndex
+                tagIndex += 1
+            }
+            return true
+        }
+        if !ownOnly {
+            span.tags.withUniqueTags { tag in
+                fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
+                tagPointers[tagIndex] = tagStructs + tagIndex
+                tagIndex += 1
+            }
         }
         message.pointee.n_tags = tagIndex - firstTag
         message.pointee.tags = tags.pointers + firstTag
@@ -145,5 +184,32 @@ public final class ZipkinProtoEncoder {
         }
         message.pointee.n_annotations = annotationIndex - firstAnnotation
         message.pointee.annotations = annotations.pointers + firstAnnotation
+    }
+
+    private func fillTag(
+        _ tag: UnsafePointer<SpanTag>, into entry: UnsafeMutablePointer<Zipkin__Proto3__Span__TagsEntry>,
+        arena: inout ByteArena
+    ) {
+        entry.pointee.key = arena.copy(tag.pointee.key)
+        entry.pointee.value =
+            switch tag.pointee.value {
+            case .string(let text): arena.copy(text)
+            case .bool(let flag): arena.copy(flag ? "true" : "false")
+            case .int(let number): arena.copyDecimal(number)
+            case .double(let number): arena.copy(number.description)
+            }
+    }
+
+    private func cachePrefix(_ newPrefix: [SpanTag]) {
+        prefix = newPrefix
+        prefixKeys = newPrefix.map(\.key)
+        prefixArena.reset()
+        prefixEntries.reserve(newPrefix.count)
+        var count = 0
+        SpanTags(newPrefix).withUniqueTags { tag in
+            fillTag(tag, into: prefixEntries.structs + count, arena: &prefixArena)
+            count += 1
+        }
+        prefixEntryCount = count
     }
 }

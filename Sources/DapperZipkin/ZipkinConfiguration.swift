@@ -26,8 +26,9 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     public var headers: [(name: String, value: String)] = []
     /// Spans waiting to be sent, at most; more are dropped as ``Dapper/DropReason/queueFull``.
     public var queueCapacity: Int = 10_000
-    /// Bytes of spans waiting to be sent, at most (estimated from their text); more are
-    /// dropped as ``Dapper/DropReason/queueFull``.
+    /// Bytes of spans waiting in the queue, at most (estimated from their text; the batch
+    /// being sent is bounded by ``maximumBatchBytes`` instead); more are dropped as
+    /// ``Dapper/DropReason/queueFull``.
     public var queueByteLimit: Int = 32 * 1024 * 1024
     /// Spans in one request, at most.
     public var maximumBatchSpans: Int = 100

@@ -1,4 +1,5 @@
 import CDapperProto
+import DapperTesting
 import CProtobufC
 import Dapper
 import DapperWire
@@ -41,7 +42,7 @@ import Testing
         return object
     }
 
-    private func decodeList(_ bytes: [UInt8]) throws -> [NSDictionary] {
+    func decodeList(_ bytes: [UInt8]) throws -> [NSDictionary] {
         let list = try #require(bytes.withUnsafeBufferPointer {
             zipkin__proto3__list_of_spans__unpack(nil, $0.count, $0.baseAddress)
         })
@@ -49,7 +50,7 @@ import Testing
         return (0..<list.pointee.n_spans).map { jsonShape(list.pointee.spans[$0]!.pointee) }
     }
 
-    private func jsonObjects(_ spans: [FinishedSpan]) throws -> [NSDictionary] {
+    func jsonObjects(_ spans: [FinishedSpan]) throws -> [NSDictionary] {
         var buffer: [UInt8] = []
         ZipkinJSONEncoder().appendList(spans, to: &buffer)
         return try #require(try JSONSerialization.jsonObject(with: Data(buffer)) as? [NSDictionary])
@@ -72,5 +73,29 @@ import Testing
 
     @Test func anEmptyListEncodesToNoBytes() {
         #expect(ZipkinProtoEncoder().encodeList([FinishedSpan]()).isEmpty)
+    }
+}
+
+extension ZipkinProtoEncoderTests {
+    @Test func spansOfSeveralTracersInOneBatchKeepTheirOwnDefaultTags() throws {
+        func spans(_ defaults: [SpanTag], overriding: Bool) -> [FinishedSpan] {
+            let reporter = InMemoryReporter()
+            let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
+            for index in 0..<4 {
+                let span = tracer.new("op-\(index)")
+                span.setTag("index", index)
+                if overriding { span.setTag("region", "overridden-\(index)") }
+                span.finish()
+            }
+            return reporter.spans
+        }
+        let first = spans([SpanTag(key: "region", value: "a"), SpanTag(key: "zone", value: "b")], overriding: false)
+        let second = spans([SpanTag(key: "region", value: "c"), SpanTag(key: "host", value: "d")], overriding: false)
+        let third = spans([SpanTag(key: "region", value: "e")], overriding: true)
+        let mixed = Array(zip(first, second).flatMap { [$0, $1, $0] }) + third + WireVectors.spans.map(\.span) + second
+        let encoder = ZipkinProtoEncoder()
+        for batch in [mixed, second + first, mixed] {
+            #expect(try decodeList(encoder.encodeList(batch)) == (try jsonObjects(batch)))
+        }
     }
 }

@@ -183,7 +183,12 @@ import Testing
     @Test func theQueuesByteBoundDropsSpansBeyondIt() async throws {
         let server = try TestZipkinServer { _ in .init(delay: .milliseconds(200)) }
         defer { server.stop() }
-        let reporter = try ZipkinReporter(configuration: configuration(server) { $0.queueByteLimit = 100_000 })
+        // One span per request, so that the sender holds one span while the server waits and
+        // the rest stay in the queue, whose bytes are what the bound limits.
+        let reporter = try ZipkinReporter(configuration: configuration(server) {
+            $0.queueByteLimit = 100_000
+            $0.maximumBatchSpans = 1
+        })
         var big = span(1)
         big.tags.append(SpanTag(key: "payload", value: .string(String(repeating: "x", count: 10_000))))
         for _ in 0..<100 { reporter.report(big) }
