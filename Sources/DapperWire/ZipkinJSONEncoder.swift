@@ -110,11 +110,21 @@ public struct ZipkinJSONEncoder: Sendable {
         _ spans: some Collection<FinishedSpan>, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?
     ) {
         buffer.append(UInt8(ascii: "["))
-        var first = true
-        for span in spans {
-            if !first { buffer.append(UInt8(ascii: ",")) }
-            first = false
-            append(span, to: &buffer, prefixCache: prefixCache)
+        // Through contiguous storage when there is one: iterating a generic collection reads
+        // each element through a coroutine, which allocates.
+        let done: Void? = spans.withContiguousStorageIfAvailable { spans in
+            for index in spans.indices {
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                append(spans[index], to: &buffer, prefixCache: prefixCache)
+            }
+        }
+        if done == nil {
+            var first = true
+            for span in spans {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                first = false
+                append(span, to: &buffer, prefixCache: prefixCache)
+            }
         }
         buffer.append(UInt8(ascii: "]"))
     }

@@ -65,33 +65,40 @@ public final class ZipkinProtoEncoder {
     public func withEncodedList<Result>(
         _ spans: some Collection<FinishedSpan>, _ body: (UnsafeRawBufferPointer) -> Result
     ) -> Result {
+        // Through contiguous storage when there is one: iterating a generic collection reads
+        // each element through a coroutine, which allocates.
+        if let result = spans.withContiguousStorageIfAvailable({ encode($0, body) }) { return result }
+        return Array(spans).withUnsafeBufferPointer { encode($0, body) }
+    }
+
+    private func encode<Result>(
+        _ spans: UnsafeBufferPointer<FinishedSpan>, _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
         arena.reset()
         prefixUses = 0
         var tagCount = 0
         var annotationCount = 0
-        for span in spans {
-            tagCount += span.tags.count
-            for log in span.logs { annotationCount += log.fields.count }
+        for index in spans.indices {
+            tagCount += spans[index].tags.count
+            for log in spans[index].logs { annotationCount += log.fields.count }
         }
         self.spans.reserve(spans.count)
         endpoints.reserve(spans.count)
         tags.reserve(tagCount)
         annotations.reserve(annotationCount)
 
-        var spanIndex = 0
         var tagIndex = 0
         var annotationIndex = 0
-        for span in spans {
-            fill(span, into: self.spans.structs + spanIndex, endpoint: endpoints.structs + spanIndex,
+        for index in spans.indices {
+            fill(spans[index], into: self.spans.structs + index, endpoint: endpoints.structs + index,
                  tagIndex: &tagIndex, annotationIndex: &annotationIndex)
-            spanIndex += 1
         }
-        list.pointee.n_spans = spanIndex
+        list.pointee.n_spans = spans.count
         list.pointee.spans = self.spans.pointers
 
         // An upper bound rather than protobuf-c's exact size, which would walk every message a
         // second time: every field's tag and length prefix at their widest, plus the bytes.
-        let size = arena.used + 16 + spanIndex * 96 + tagIndex * 12 + annotationIndex * 24
+        let size = arena.used + 16 + spans.count * 96 + tagIndex * 12 + annotationIndex * 24
             + prefixUses * (prefixArena.used + prefixEntryCount * 12)
         if output.count < size {
             output.deallocate()
