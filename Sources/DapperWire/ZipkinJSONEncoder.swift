@@ -30,6 +30,11 @@ public struct ZipkinJSONEncoder: Sendable {
     /// default tags) when the span has the same prefix: for a single-threaded sender that
     /// encodes many spans of one tracer.
     public func append(_ span: FinishedSpan, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?) {
+        withUnsafePointer(to: span) { append($0, to: &buffer, prefixCache: prefixCache) }
+    }
+
+    /// Appends the span at `span`, read in place.
+    private func append(_ span: UnsafePointer<FinishedSpan>, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?) {
         // The JSON is written through a pointer into room made for it first, sized from an
         // upper bound; appending to the array piece by piece costs a capacity and
         // uniqueness check per piece.
@@ -53,49 +58,49 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// At least as many bytes as the span's JSON takes: every string at 6 bytes per byte (the
     /// `\u00XX` escape), every number at its longest.
-    static func upperBound(_ span: FinishedSpan) -> Int {
-        var bound = 256 + 6 * (span.serviceName.utf8.count + span.operationName.utf8.count)
-        for tag in span.tags {
+    static func upperBound(_ span: UnsafePointer<FinishedSpan>) -> Int {
+        var bound = 256 + 6 * (span.pointee.serviceName.utf8.count + span.pointee.operationName.utf8.count)
+        for tag in span.pointee.tags {
             bound += 8 + 6 * tag.key.utf8.count
             if case .string(let text) = tag.value { bound += 6 * text.utf8.count } else { bound += 48 }
         }
-        for log in span.logs {
+        for log in span.pointee.logs {
             for field in log.fields { bound += 64 + 6 * (field.key.utf8.count + field.value.utf8.count) }
         }
         return bound
     }
 
-    private func write(_ span: FinishedSpan, to writer: inout JSONWriter, prefixCache: ZipkinTagPrefixCache?) {
+    private func write(_ span: UnsafePointer<FinishedSpan>, to writer: inout JSONWriter, prefixCache: ZipkinTagPrefixCache?) {
         writer.literal(#"{"traceId":""#)
-        writer.hex(span.context.traceID)
+        writer.hex(span.pointee.context.traceID)
         writer.literal(#"","id":""#)
-        writer.hex(span.context.spanID)
+        writer.hex(span.pointee.context.spanID)
         writer.byte(UInt8(ascii: "\""))
-        if span.context.parentID != 0 {
+        if span.pointee.context.parentID != 0 {
             writer.literal(#","parentId":""#)
-            writer.hex(span.context.parentID)
+            writer.hex(span.pointee.context.parentID)
             writer.byte(UInt8(ascii: "\""))
         }
         writer.literal(#","name":"#)
-        writer.string(span.operationName)
-        if let kind = Self.kind(of: span) {
+        writer.string(span.pointee.operationName)
+        if let kind = Self.kind(of: span.pointee.tags) {
             writer.literal(#","kind":""#)
             writer.literal(kind.name)
             writer.byte(UInt8(ascii: "\""))
         }
         writer.literal(#","timestamp":"#)
-        writer.integer(Self.microseconds(span.startTimeNanos))
+        writer.integer(Self.microseconds(span.pointee.startTimeNanos))
         writer.literal(#","duration":"#)
-        writer.integer(max(1, Self.microseconds(span.durationNanos)))
+        writer.integer(max(1, Self.microseconds(span.pointee.durationNanos)))
         writer.literal(#","localEndpoint":{"serviceName":"#)
-        writer.string(span.serviceName)
+        writer.string(span.pointee.serviceName)
         writer.byte(UInt8(ascii: "}"))
-        if let prefixCache, prefixCache.write(span.tags, to: &writer, encoder: self) {
+        if let prefixCache, prefixCache.write(span.pointee.tags, to: &writer, encoder: self) {
             // The cached prefix and the span's own tags are written.
         } else {
-            writeTags(span.tags, to: &writer)
+            writeTags(span.pointee.tags, to: &writer)
         }
-        writeAnnotations(span.logs, to: &writer)
+        writeAnnotations(span.pointee.logs, to: &writer)
         writer.byte(UInt8(ascii: "}"))
     }
 
@@ -115,7 +120,7 @@ public struct ZipkinJSONEncoder: Sendable {
         let done: Void? = spans.withContiguousStorageIfAvailable { spans in
             for index in spans.indices {
                 if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                append(spans[index], to: &buffer, prefixCache: prefixCache)
+                append(spans.baseAddress! + index, to: &buffer, prefixCache: prefixCache)
             }
         }
         if done == nil {
@@ -154,7 +159,10 @@ public struct ZipkinJSONEncoder: Sendable {
     }
 
     /// The kind named by the span's last `span.kind` tag, if Zipkin has it.
-    static func kind(of span: FinishedSpan) -> Kind? {
+    static func kind(of span: FinishedSpan) -> Kind? { kind(of: span.tags) }
+
+    /// The kind named by the last `span.kind` tag of `tags`, if Zipkin has it.
+    static func kind(of tags: SpanTags) -> Kind? {
         func last(in tags: UnsafeBufferPointer<SpanTag>) -> Kind?? {
             for index in tags.indices.reversed() where tags[index].key.utf8.count == 9 && tags[index].key == SpanTagKey.spanKind {
                 guard case .string(let kind) = tags[index].value else { return .some(nil) }
@@ -168,7 +176,7 @@ public struct ZipkinJSONEncoder: Sendable {
             }
             return nil  // no span.kind tag here
         }
-        return span.tags.withBuffers { shared, own in
+        return tags.withBuffers { shared, own in
             if let kind = last(in: own) { return kind }
             return last(in: shared) ?? nil
         }
@@ -211,6 +219,13 @@ public struct ZipkinJSONEncoder: Sendable {
     /// earlier field: the same microsecond and the same key and value. Zipkin's schema requires
     /// a span's annotations to be unique, so such a repeat is left out.
     static func repeatsEarlierAnnotation(_ logs: [SpanLog], _ logIndex: Int, _ fieldIndex: Int, _ timestamp: Int64) -> Bool {
+        logs.withUnsafeBufferPointer { repeatsEarlierAnnotation($0, logIndex, fieldIndex, timestamp) }
+    }
+
+    /// ``repeatsEarlierAnnotation(_:_:_:_:)`` over the span's logs in place.
+    static func repeatsEarlierAnnotation(
+        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ fieldIndex: Int, _ timestamp: Int64
+    ) -> Bool {
         let field = logs[logIndex].fields[fieldIndex]
         for earlierLog in 0...logIndex where microseconds(logs[earlierLog].timestampNanos) == timestamp {
             let fields = logs[earlierLog].fields

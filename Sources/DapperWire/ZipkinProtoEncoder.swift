@@ -90,7 +90,7 @@ public final class ZipkinProtoEncoder {
         var tagIndex = 0
         var annotationIndex = 0
         for index in spans.indices {
-            fill(spans[index], into: self.spans.structs + index, endpoint: endpoints.structs + index,
+            fill(spans.baseAddress! + index, into: self.spans.structs + index, endpoint: endpoints.structs + index,
                  tagIndex: &tagIndex, annotationIndex: &annotationIndex)
         }
         list.pointee.n_spans = spans.count
@@ -114,23 +114,23 @@ public final class ZipkinProtoEncoder {
     }
 
     private func fill(
-        _ span: FinishedSpan,
+        _ span: UnsafePointer<FinishedSpan>,
         into message: UnsafeMutablePointer<Zipkin__Proto3__Span>,
         endpoint: UnsafeMutablePointer<Zipkin__Proto3__Endpoint>,
         tagIndex: inout Int,
         annotationIndex: inout Int
     ) {
-        message.pointee.trace_id = arena.copy(bigEndian: span.context.traceID)
-        message.pointee.id = arena.copy(bigEndian: span.context.spanID)
+        message.pointee.trace_id = arena.copy(bigEndian: span.pointee.context.traceID)
+        message.pointee.id = arena.copy(bigEndian: span.pointee.context.spanID)
         message.pointee.parent_id =
-            span.context.parentID == 0
-            ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: span.context.parentID)
+            span.pointee.context.parentID == 0
+            ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: span.pointee.context.parentID)
         message.pointee.kind = Zipkin__Proto3__Span__Kind(
-            rawValue: UInt32(ZipkinJSONEncoder.kind(of: span)?.rawValue ?? 0))
-        message.pointee.name = arena.copy(span.operationName)
-        message.pointee.timestamp = UInt64(bitPattern: ZipkinJSONEncoder.microseconds(span.startTimeNanos))
-        message.pointee.duration = UInt64(max(1, ZipkinJSONEncoder.microseconds(span.durationNanos)))
-        endpoint.pointee.service_name = arena.copy(span.serviceName)
+            rawValue: UInt32(ZipkinJSONEncoder.kind(of: span.pointee.tags)?.rawValue ?? 0))
+        message.pointee.name = arena.copy(span.pointee.operationName)
+        message.pointee.timestamp = UInt64(bitPattern: ZipkinJSONEncoder.microseconds(span.pointee.startTimeNanos))
+        message.pointee.duration = UInt64(max(1, ZipkinJSONEncoder.microseconds(span.pointee.durationNanos)))
+        endpoint.pointee.service_name = arena.copy(span.pointee.serviceName)
         message.pointee.local_endpoint = endpoint
         message.pointee.remote_endpoint = nil
         message.pointee.debug = 0
@@ -139,14 +139,14 @@ public final class ZipkinProtoEncoder {
         let firstTag = tagIndex
         let tagStructs = tags.structs
         let tagPointers = tags.pointers
-        let ownOnly: Bool = span.tags.withBuffers { shared, own in
+        let ownOnly: Bool = span.pointee.tags.withBuffers { shared, own in
             guard !shared.isEmpty else { return false }
             let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
             if !cached {
                 // Spans of this batch may point to the cached entries already: they are only
                 // replaced between batches, and a second tracer's spans take the full path.
                 guard prefixUses == 0 else { return false }
-                cachePrefix(span.tags.sharedPrefix)
+                cachePrefix(span.pointee.tags.sharedPrefix)
             }
             // A span that sets a default tag's key again needs the last-value rule over all.
             for index in own.indices {
@@ -167,7 +167,7 @@ public final class ZipkinProtoEncoder {
             return true
         }
         if !ownOnly {
-            span.tags.withUniqueTags { tag in
+            span.pointee.tags.withUniqueTags { tag in
                 fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
                 tagPointers[tagIndex] = tagStructs + tagIndex
                 tagIndex += 1
@@ -177,16 +177,25 @@ public final class ZipkinProtoEncoder {
         message.pointee.tags = tags.pointers + firstTag
 
         let firstAnnotation = annotationIndex
-        let logs = span.logs
-        for (logIndex, log) in logs.enumerated() {
-            let microseconds = ZipkinJSONEncoder.microseconds(log.timestampNanos)
-            let timestamp = UInt64(bitPattern: microseconds)
-            for (fieldIndex, field) in log.fields.enumerated() {
-                if ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, microseconds) { continue }
-                let annotation = annotations.structs + annotationIndex
-                annotation.pointee.timestamp = timestamp
-                annotation.pointee.value = arena.copyJoined(field.key, " : ", field.value)
-                annotationIndex += 1
+        span.pointee.logs.withUnsafeBufferPointer { logs in
+            for logIndex in logs.indices {
+                let log = logs.baseAddress! + logIndex
+                let microseconds = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
+                let timestamp = UInt64(bitPattern: microseconds)
+                let fieldCount = log.pointee.fields.count
+                for fieldIndex in 0..<fieldCount {
+                    // One log with distinct fields, the usual case, has nothing to repeat.
+                    if logIndex > 0 || fieldIndex > 0,
+                        ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, microseconds)
+                    {
+                        continue
+                    }
+                    let field = log.pointee.fields[fieldIndex]
+                    let annotation = annotations.structs + annotationIndex
+                    annotation.pointee.timestamp = timestamp
+                    annotation.pointee.value = arena.copyJoined(field.key, " : ", field.value)
+                    annotationIndex += 1
+                }
             }
         }
         message.pointee.n_annotations = annotationIndex - firstAnnotation
