@@ -127,10 +127,10 @@ public final class ZipkinProtoEncoder {
             ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: span.pointee.context.parentID)
         message.pointee.kind = Zipkin__Proto3__Span__Kind(
             rawValue: UInt32(ZipkinJSONEncoder.kind(of: span.pointee.tags)?.rawValue ?? 0))
-        message.pointee.name = arena.copy(span.pointee.operationName)
+        message.pointee.name = arena.copy(Self.field(span, Self.operationNameOffset))
         message.pointee.timestamp = UInt64(bitPattern: ZipkinJSONEncoder.microseconds(span.pointee.startTimeNanos))
         message.pointee.duration = UInt64(max(1, ZipkinJSONEncoder.microseconds(span.pointee.durationNanos)))
-        endpoint.pointee.service_name = arena.copy(span.pointee.serviceName)
+        endpoint.pointee.service_name = arena.copy(Self.field(span, Self.serviceNameOffset))
         message.pointee.local_endpoint = endpoint
         message.pointee.remote_endpoint = nil
         message.pointee.debug = 0
@@ -202,11 +202,21 @@ public final class ZipkinProtoEncoder {
         message.pointee.annotations = annotations.pointers + firstAnnotation
     }
 
+    // Strings are read where they lie, through pointers, without a retained copy.
+    private static let operationNameOffset = MemoryLayout<FinishedSpan>.offset(of: \FinishedSpan.operationName)!
+    private static let serviceNameOffset = MemoryLayout<FinishedSpan>.offset(of: \FinishedSpan.serviceName)!
+    private static let tagKeyOffset = MemoryLayout<SpanTag>.offset(of: \SpanTag.key)!
+
+    private static func field(_ span: UnsafePointer<FinishedSpan>, _ offset: Int) -> UnsafePointer<String> {
+        (UnsafeRawPointer(span) + offset).assumingMemoryBound(to: String.self)
+    }
+
     private func fillTag(
         _ tag: UnsafePointer<SpanTag>, into entry: UnsafeMutablePointer<Zipkin__Proto3__Span__TagsEntry>,
         arena: inout ByteArena
     ) {
-        entry.pointee.key = arena.copy(tag.pointee.key)
+        entry.pointee.key = arena.copy(
+            (UnsafeRawPointer(tag) + Self.tagKeyOffset).assumingMemoryBound(to: String.self))
         entry.pointee.value =
             switch tag.pointee.value {
             case .string(let text): arena.copy(text)

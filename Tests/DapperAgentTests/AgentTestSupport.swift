@@ -1,7 +1,6 @@
 import Dapper
 import DapperAgent
 import Foundation
-import Synchronization
 
 /// A fresh directory under the system's temporary directory, for unix socket files.
 func temporaryDirectory() -> String {
@@ -13,21 +12,27 @@ func temporaryDirectory() -> String {
 }
 
 /// Spans a listener received, kept for the test to look at.
-final class ReceivedSpans: Sendable {
-    private let state = Mutex<(spans: [FinishedSpan], rejected: [String])>(([], []))
+///
+/// Behind an `NSLock` (a pthread mutex), not `Synchronization.Mutex`: the thread sanitizer
+/// sees the ordering a pthread mutex gives, not the standard library's.
+final class ReceivedSpans: @unchecked Sendable {
+    // @unchecked: `spansReceived` and `rejectedReasons` are only touched under `lock`.
+    private let lock = NSLock()
+    private var spansReceived: [FinishedSpan] = []
+    private var rejectedReasons: [String] = []
 
     func handle(_ event: AgentListener.Event) {
-        state.withLock {
+        lock.withLock {
             switch event {
-            case .span(let span): $0.spans.append(span)
-            case .rejected(let reason, _): $0.rejected.append(reason)
+            case .span(let span): spansReceived.append(span)
+            case .rejected(let reason, _): rejectedReasons.append(reason)
             }
         }
     }
 
-    var spans: [FinishedSpan] { state.withLock { $0.spans } }
-    var rejected: [String] { state.withLock { $0.rejected } }
-    var count: Int { state.withLock { $0.spans.count } }
+    var spans: [FinishedSpan] { lock.withLock { spansReceived } }
+    var rejected: [String] { lock.withLock { rejectedReasons } }
+    var count: Int { lock.withLock { spansReceived.count } }
 
     /// Waits until `count` spans arrived or `timeout` passed; returns whether they arrived.
     func waitFor(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
