@@ -53,7 +53,6 @@ let package = Package(
             name: "dapper",
             dependencies: [
                 "Dapper",
-                "DapperTesting",
                 "DapperWire",
                 "DapperAgent",
                 "DapperZipkin",

@@ -1,19 +1,35 @@
 import ArgumentParser
 import Dapper
-import DapperTesting
+import DapperAgent
+import Foundation
 
-/// `dapper demo`: traces a few nested operations in-process and prints each trace as a tree.
+/// `dapper demo`: traces a few nested operations, sends the spans through the agent reporter
+/// to an agent listening on a temporary unixgram socket (span.proto on the wire, as between
+/// Kratos services and their agent), and prints each trace the agent received as a tree.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Trace a few nested operations and print the collected traces."
+        abstract: "Trace a few nested operations through a local agent and print the collected traces."
     )
 
     @Option(help: "How many requests to simulate.")
     var requests = 3
 
     func run() async throws {
-        let reporter = InMemoryReporter()
+        // The agent: a listener on a socket in a fresh temporary directory.
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dapper-demo-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dsn = AgentDSN(network: .unixgram, address: directory.appendingPathComponent("agent.sock").path)
+        let listener = try AgentListener(dsn: dsn)
+        let collected = CollectedSpans()
+        listener.start { event in
+            if case .span(let span) = event { collected.add(span) }
+        }
+        defer { listener.stop() }
+
+        let reporter = AgentReporter(dsn: dsn)
         let tracer = DapperTracer(serviceName: "demo-gateway", reporter: reporter, sampler: .always)
         setGlobalTracer(tracer)
 
@@ -30,8 +46,16 @@ struct DemoCommand: AsyncParsableCommand {
             server.setTag("http.status_code", request == requests - 1 ? 500 : 200)
             server.finish()
         }
-        _ = await tracer.close(timeout: .seconds(1))
-        print(TraceTreePrinter.render(reporter.spans), terminator: "")
+        let result = await tracer.close(timeout: .seconds(2))
+        // The agent has every delivered span once its socket has been read.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while collected.count < reporter.statistics.delivered, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        print(TraceTreePrinter.render(collected.spans), terminator: "")
+        let statistics = reporter.statistics
+        print("agent \(dsn.description): \(statistics.delivered) spans delivered as span.proto, "
+            + "\(statistics.totalDropped) dropped, \(result.pending) pending; \(listener.statistics.spans) received")
     }
 
     private func handleOrder(failing: Bool) async {
@@ -52,6 +76,17 @@ struct DemoCommand: AsyncParsableCommand {
             event.finish()
         }
     }
+}
+
+/// The spans the demo's agent received, from its reading thread.
+final class CollectedSpans: @unchecked Sendable {
+    // @unchecked: `received` is only touched under `lock`.
+    private let lock = NSLock()
+    private var received: [FinishedSpan] = []
+
+    func add(_ span: FinishedSpan) { lock.withLock { received.append(span) } }
+    var spans: [FinishedSpan] { lock.withLock { received } }
+    var count: Int { lock.withLock { received.count } }
 }
 
 /// Renders finished spans as one indented tree per trace.
