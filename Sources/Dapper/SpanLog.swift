@@ -87,3 +87,34 @@ public struct SpanLogFields: Sendable, Hashable, RandomAccessCollection, Express
         for field in self { hasher.combine(field) }
     }
 }
+
+extension SpanLogFields {
+    /// Calls `body` with each field and its index, reading the fields in place: the subscript
+    /// returns a copy, which costs a retain and a release per string.
+    package func forEachInPlace(_ body: (Int, borrowing SpanLogField) -> Void) {
+        switch storage {
+        case .none: break
+        case .one(let field): body(0, field)
+        case .two(let first, let second):
+            body(0, first)
+            body(1, second)
+        case .many(let fields):
+            fields.withUnsafeBufferPointer { fields in
+                for index in fields.indices { body(index, fields[index]) }
+            }
+        }
+    }
+
+    /// Whether one of the first `end` fields equals `field`, compared in place.
+    package func containsInPlace(_ field: borrowing SpanLogField, before end: Int) -> Bool {
+        switch storage {
+        case .none: return false
+        case .one(let only): return end > 0 && only == field
+        case .two(let first, let second): return (end > 0 && first == field) || (end > 1 && second == field)
+        case .many(let fields):
+            return fields.withUnsafeBufferPointer { fields in
+                fields.prefix(end).contains { $0 == field }
+            }
+        }
+    }
+}

@@ -87,7 +87,8 @@ struct ByteArena {
         base.deallocate()
     }
 
-    private mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
+    /// Room for `count` bytes, valid until the next reset.
+    mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
         used += count
         if capacity - offset >= count {
             defer { offset += count }

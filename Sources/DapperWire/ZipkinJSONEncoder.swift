@@ -215,40 +215,43 @@ public struct ZipkinJSONEncoder: Sendable {
         }
     }
 
-    /// Whether the field at `fieldIndex` of log `logIndex` makes the same annotation as an
-    /// earlier field: the same microsecond and the same key and value. Zipkin's schema requires
-    /// a span's annotations to be unique, so such a repeat is left out.
-    static func repeatsEarlierAnnotation(_ logs: [SpanLog], _ logIndex: Int, _ fieldIndex: Int, _ timestamp: Int64) -> Bool {
-        logs.withUnsafeBufferPointer { repeatsEarlierAnnotation($0, logIndex, fieldIndex, timestamp) }
-    }
-
-    /// ``repeatsEarlierAnnotation(_:_:_:_:)`` over the span's logs in place.
+    /// Whether `field`, the field at `fieldIndex` of the log at `logIndex`, makes the same
+    /// annotation as an earlier field: the same microsecond and the same key and value. Zipkin's
+    /// schema requires a span's annotations to be unique, so such a repeat is left out. Fields
+    /// are compared in place.
     static func repeatsEarlierAnnotation(
-        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ fieldIndex: Int, _ timestamp: Int64
+        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
+        _ timestamp: Int64
     ) -> Bool {
-        let field = logs[logIndex].fields[fieldIndex]
-        for earlierLog in 0...logIndex where microseconds(logs[earlierLog].timestampNanos) == timestamp {
-            let fields = logs[earlierLog].fields
-            let end = earlierLog == logIndex ? fieldIndex : fields.count
-            for earlier in 0..<end where fields[earlier] == field { return true }
+        let base = logs.baseAddress!
+        for earlierLog in 0...logIndex where microseconds(base[earlierLog].timestampNanos) == timestamp {
+            let end = earlierLog == logIndex ? fieldIndex : Int.max
+            if (base + earlierLog).pointee.fields.containsInPlace(field, before: end) { return true }
         }
         return false
     }
 
     private func writeAnnotations(_ logs: [SpanLog], to writer: inout JSONWriter) {
         var first = true
-        for (logIndex, log) in logs.enumerated() {
-            let timestamp = Self.microseconds(log.timestampNanos)
-            for (fieldIndex, field) in log.fields.enumerated() {
-                if Self.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, timestamp) { continue }
-                writer.literal(first ? #","annotations":[{"timestamp":"# : #",{"timestamp":"#)
-                first = false
-                writer.integer(timestamp)
-                writer.literal(#","value":""#)
-                writer.escaped(field.key)
-                writer.literal(" : ")
-                writer.escaped(field.value)
-                writer.literal(#""}"#)
+        logs.withUnsafeBufferPointer { logs in
+            for logIndex in logs.indices {
+                let log = logs.baseAddress! + logIndex
+                let timestamp = Self.microseconds(log.pointee.timestampNanos)
+                log.pointee.fields.forEachInPlace { fieldIndex, field in
+                    if logIndex > 0 || fieldIndex > 0,
+                        Self.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
+                    {
+                        return
+                    }
+                    writer.literal(first ? #","annotations":[{"timestamp":"# : #",{"timestamp":"#)
+                    first = false
+                    writer.integer(timestamp)
+                    writer.literal(#","value":""#)
+                    writer.escaped(field.key)
+                    writer.literal(" : ")
+                    writer.escaped(field.value)
+                    writer.literal(#""}"#)
+                }
             }
         }
         if !first { writer.byte(UInt8(ascii: "]")) }

@@ -22,13 +22,22 @@ public final class ZipkinProtoEncoder {
     @exclusivity(unchecked) private var annotations: MessageArray<Zipkin__Proto3__Annotation>
     @exclusivity(unchecked) private var tags: MessageArray<Zipkin__Proto3__Span__TagsEntry>
     @exclusivity(unchecked) private var arena: ByteArena
-    /// A tracer's shared tags (its default tags) encoded once as tag entries, which every span
-    /// of that tracer points to: most spans of a batch share one prefix. Holding the prefix
-    /// array keeps its buffer alive and unchanged (copy on write), so its address identifies it.
+    /// A tracer's shared tags (its default tags), packed by protobuf-c once as `tags` entries
+    /// which every span of that tracer carries as ready-made fields: most spans of a batch share
+    /// one prefix, and packing it once takes a fifth of protobuf-c's work off each span. Holding
+    /// the prefix array keeps its buffer alive and unchanged (copy on write), so its address
+    /// identifies it.
     @exclusivity(unchecked) private var prefix: [SpanTag] = []
     @exclusivity(unchecked) private var prefixKeys: [String] = []
+    /// Bit `n` is set when a prefix key is `n` bytes long (`n` < 64; bit 63 for longer keys), so
+    /// that most keys of a span's own tags are told apart from the prefix keys without comparing.
+    @exclusivity(unchecked) private var prefixKeyLengths: UInt64 = 0
     @exclusivity(unchecked) private var prefixEntries: MessageArray<Zipkin__Proto3__Span__TagsEntry>
-    @exclusivity(unchecked) private var prefixEntryCount = 0
+    /// The packed prefix entries, as fields protobuf-c copies verbatim into each span that
+    /// carries them. Field order does not matter to a protobuf decoder, nor entry order in a map.
+    @exclusivity(unchecked) private var prefixFields: UnsafeMutablePointer<ProtobufCMessageUnknownField>
+    @exclusivity(unchecked) private var prefixFieldCapacity = 8
+    @exclusivity(unchecked) private var prefixFieldCount = 0
     @exclusivity(unchecked) private var prefixArena: ByteArena
     /// Spans of the current batch that point to the prefix entries, for the size bound.
     @exclusivity(unchecked) private var prefixUses = 0
@@ -45,6 +54,7 @@ public final class ZipkinProtoEncoder {
         arena = ByteArena(capacity: 16 * 1024)
         prefixEntries = MessageArray(capacity: 8, initialize: zipkin__proto3__span__tags_entry__init)
         prefixArena = ByteArena(capacity: 1024)
+        prefixFields = .allocate(capacity: 8)
         output = .allocate(byteCount: 16 * 1024, alignment: 16)
     }
 
@@ -57,6 +67,7 @@ public final class ZipkinProtoEncoder {
         arena.deallocate()
         prefixEntries.deallocate()
         prefixArena.deallocate()
+        prefixFields.deallocate()
         output.deallocate()
     }
 
@@ -99,7 +110,7 @@ public final class ZipkinProtoEncoder {
         // An upper bound rather than protobuf-c's exact size, which would walk every message a
         // second time: every field's tag and length prefix at their widest, plus the bytes.
         let size = arena.used + 16 + spans.count * 96 + tagIndex * 12 + annotationIndex * 24
-            + prefixUses * (prefixArena.used + prefixEntryCount * 12)
+            + prefixUses * prefixArena.used
         if output.count < size {
             output.deallocate()
             output = .allocate(byteCount: max(size, output.count * 2), alignment: 16)
@@ -152,12 +163,11 @@ public final class ZipkinProtoEncoder {
             for index in own.indices {
                 let key = own[index].key
                 let length = key.utf8.count
+                guard prefixKeyLengths & Self.lengthBit(length) != 0 else { continue }
                 if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
             }
-            for index in 0..<prefixEntryCount {
-                tagPointers[tagIndex] = prefixEntries.structs + index
-                tagIndex += 1
-            }
+            message.pointee.base.n_unknown_fields = UInt32(prefixFieldCount)
+            message.pointee.base.unknown_fields = prefixFields
             prefixUses += 1
             SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
                 fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
@@ -167,6 +177,8 @@ public final class ZipkinProtoEncoder {
             return true
         }
         if !ownOnly {
+            message.pointee.base.n_unknown_fields = 0
+            message.pointee.base.unknown_fields = nil
             span.pointee.tags.withUniqueTags { tag in
                 fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
                 tagPointers[tagIndex] = tagStructs + tagIndex
@@ -182,15 +194,13 @@ public final class ZipkinProtoEncoder {
                 let log = logs.baseAddress! + logIndex
                 let microseconds = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
                 let timestamp = UInt64(bitPattern: microseconds)
-                let fieldCount = log.pointee.fields.count
-                for fieldIndex in 0..<fieldCount {
+                log.pointee.fields.forEachInPlace { fieldIndex, field in
                     // One log with distinct fields, the usual case, has nothing to repeat.
                     if logIndex > 0 || fieldIndex > 0,
-                        ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, fieldIndex, microseconds)
+                        ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, microseconds)
                     {
-                        continue
+                        return
                     }
-                    let field = log.pointee.fields[fieldIndex]
                     let annotation = annotations.structs + annotationIndex
                     annotation.pointee.timestamp = timestamp
                     annotation.pointee.value = arena.copyJoined(field.key, " : ", field.value)
@@ -226,16 +236,61 @@ public final class ZipkinProtoEncoder {
             }
     }
 
+    private static func lengthBit(_ length: Int) -> UInt64 { 1 << UInt64(min(length, 63)) }
+
     private func cachePrefix(_ newPrefix: [SpanTag]) {
         prefix = newPrefix
         prefixKeys = newPrefix.map(\.key)
+        prefixKeyLengths = prefixKeys.reduce(0) { $0 | Self.lengthBit($1.utf8.count) }
         prefixArena.reset()
         prefixEntries.reserve(newPrefix.count)
+        if prefixFieldCapacity < newPrefix.count {
+            prefixFields.deallocate()
+            prefixFieldCapacity = newPrefix.count
+            prefixFields = .allocate(capacity: newPrefix.count)
+        }
         var count = 0
         SpanTags(newPrefix).withUniqueTags { tag in
             fillTag(tag, into: prefixEntries.structs + count, arena: &prefixArena)
             count += 1
         }
-        prefixEntryCount = count
+        // Each entry as protobuf-c packs a `tags` field's value: the length, then the entry.
+        for index in 0..<count {
+            // A nested message has no generated pack functions; its first member is the base.
+            let entry = UnsafeRawPointer(prefixEntries.structs + index).assumingMemoryBound(to: ProtobufCMessage.self)
+            let size = protobuf_c_message_get_packed_size(entry)
+            let lengthSize = varintSize(size)
+            let bytes = prefixArena.take(lengthSize + size).assumingMemoryBound(to: UInt8.self)
+            writeVarint(size, to: bytes)
+            _ = protobuf_c_message_pack(entry, bytes + lengthSize)
+            prefixFields[index] = ProtobufCMessageUnknownField(
+                tag: Self.tagsFieldNumber, wire_type: PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+                len: lengthSize + size, data: bytes)
+        }
+        prefixFieldCount = count
     }
+
+    /// `map<string, string> tags = 11` in `zipkin.proto`'s `Span`.
+    private static let tagsFieldNumber: UInt32 = 11
+}
+
+private func varintSize(_ value: Int) -> Int {
+    var size = 1
+    var rest = UInt(value) >> 7
+    while rest != 0 {
+        size += 1
+        rest >>= 7
+    }
+    return size
+}
+
+private func writeVarint(_ value: Int, to target: UnsafeMutablePointer<UInt8>) {
+    var rest = UInt(value)
+    var cursor = target
+    while rest >= 0x80 {
+        cursor.pointee = UInt8(truncatingIfNeeded: rest) | 0x80
+        rest >>= 7
+        cursor += 1
+    }
+    cursor.pointee = UInt8(rest)
 }
