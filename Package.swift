@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "DapperWire", targets: ["DapperWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
+        .library(name: "DapperTracing", targets: ["DapperTracing"]),
         .executable(name: "dapper", targets: ["dapper"]),
     ],
     dependencies: [
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(name: "Dapper"),
@@ -49,6 +52,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The bridge to swift-distributed-tracing, swift-log and swift-service-lifecycle: what
+        // makes Hummingbird, AsyncHTTPClient and gRPC code report through Dapper.
+        .target(
+            name: "DapperTracing",
+            dependencies: [
+                "Dapper",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "dapper",
             dependencies: [
@@ -64,6 +79,17 @@ let package = Package(
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
         .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
+        .testTarget(
+            name: "DapperTracingTests",
+            dependencies: [
+                "Dapper", "DapperTracing", "DapperTesting",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [

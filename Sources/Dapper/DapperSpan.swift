@@ -50,6 +50,13 @@ public struct DapperSpan: Trace, Hashable {
     }
 
     private func child(_ operationName: String, kind: SpanKind) -> DapperSpan {
+        child(operationName, kind: kind, startWallNanos: { nil })
+    }
+
+    /// A child of `kind` (for instrumentation APIs, which name the kind and may give the
+    /// start); the guards of SPEC 3 apply. `startWallNanos` is read only when the child is
+    /// recorded.
+    package func child(_ operationName: String, kind: SpanKind, startWallNanos: () -> Int64?) -> DapperSpan {
         guard let storage else { return .noop }
         storage.lock()
         let state = storage.state
@@ -71,7 +78,9 @@ public struct DapperSpan: Trace, Hashable {
             probability: parent.probability,
             level: parent.level + 1
         )
-        return tracer.startSpan(operationName, context: context, kind: kind)
+        let isRecording = context.isSampled || context.isDebug
+        return tracer.startSpan(
+            operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
     }
 
     @discardableResult
@@ -92,6 +101,29 @@ public struct DapperSpan: Trace, Hashable {
             state.appendLog(fields, at: SpanClock.now().wallNanos)
         }
         return self
+    }
+
+    /// ``setLog(_:)`` at a given wall-clock instant, in nanoseconds since the Unix epoch.
+    package func setLog(_ fields: SpanLogFields, atWallNanos timestampNanos: Int64) {
+        storage?.withLockedState { state in
+            guard state.generation == generation, state.isOpen, state.isRecording else { return }
+            state.appendLog(fields, at: timestampNanos)
+        }
+    }
+
+    /// Sets the `error=true` tag unless the span has it already, and logs `fields` (if any)
+    /// at `timestampNanos` (now if `nil`): the error part of ``finish(error:)``, for
+    /// instrumentation APIs that report an error, and often the same error twice, before the
+    /// end.
+    package func recordError(_ fields: SpanLogFields, atWallNanos timestampNanos: Int64?) {
+        storage?.withLockedState { state in
+            guard state.generation == generation, state.isOpen, state.isRecording else { return }
+            if !state.isMarkedAsError {
+                state.isMarkedAsError = true
+                state.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            }
+            if !fields.isEmpty { state.appendLog(fields, at: timestampNanos ?? SpanClock.now().wallNanos) }
+        }
     }
 
     public func setTitle(_ operationName: String) {
@@ -177,7 +209,9 @@ public struct DapperSpan: Trace, Hashable {
         }
         if let errorText {
             let at = state.pointee.startWallNanos &+ duration
-            state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            if !state.pointee.isMarkedAsError {
+                state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            }
             state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
             if let stack = errorText.stack {
                 state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)

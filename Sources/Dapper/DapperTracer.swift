@@ -81,6 +81,29 @@ public final class DapperTracer: Tracer {
     /// format, a message queue): a child of the remote span, of kind `server`, with an empty
     /// operation name. The remote's sampled and debug flags are kept.
     public func continueTrace(_ remote: SpanContext) -> DapperSpan {
+        continueTrace(remote, operationName: "", kind: .server, startWallNanos: { nil })
+    }
+
+    /// The context of a new trace's root span, the sampler deciding, without starting the
+    /// span: instrumentation APIs start it (``startSpan(_:context:kind:startWallNanos:)``)
+    /// only when it is recorded.
+    package func newRootContext(_ operationName: String) -> SpanContext {
+        let traceID = IdentifierGenerator.next()
+        let decision = sampler.decide(traceID: traceID, operationName: operationName)
+        return SpanContext(
+            traceID: traceID,
+            spanID: traceID,
+            parentID: 0,
+            flags: decision.isSampled ? .sampled : [],
+            probability: decision.isSampled ? decision.probability : 0,
+            level: 1
+        )
+    }
+
+    /// ``continueTrace(_:)`` with the operation name, kind and start given.
+    package func continueTrace(
+        _ remote: SpanContext, operationName: String, kind: SpanKind, startWallNanos: () -> Int64?
+    ) -> DapperSpan {
         let context = SpanContext(
             traceID: remote.traceID,
             spanID: IdentifierGenerator.next(),
@@ -89,7 +112,8 @@ public final class DapperTracer: Tracer {
             probability: 0,
             level: 1
         )
-        return startSpan("", context: context, kind: .server)
+        let isRecording = context.isSampled || context.isDebug
+        return startSpan(operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
     }
 
     public func flush(timeout: Duration) async -> FlushResult {
@@ -103,11 +127,14 @@ public final class DapperTracer: Tracer {
     @inline(__always)
     func sharedTags(_ kind: SpanKind) -> [SpanTag] { sharedTagsByKind[kind.rawValue] }
 
-    func startSpan(_ operationName: String, context: SpanContext, kind: SpanKind) -> DapperSpan {
+    /// Starts a span with the given context.
+    package func startSpan(
+        _ operationName: String, context: SpanContext, kind: SpanKind, startWallNanos: Int64? = nil
+    ) -> DapperSpan {
         let storage = usesSpanPool ? SpanPool.take() : SpanStorage()
         storage.lock()
         let generation = storage.state.pointee.start(
-            tracer: self, operationName: operationName, context: context, kind: kind)
+            tracer: self, operationName: operationName, context: context, kind: kind, startWallNanos: startWallNanos)
         storage.unlock()
         return DapperSpan(storage: storage, generation: generation)
     }

@@ -60,6 +60,8 @@ struct SpanState {
     /// Sampled or debug: only then are tags, logs and times kept.
     var isRecording = false
     var children = 0
+    /// Whether the `error=true` tag is set (instrumentation APIs report an error more than once).
+    var isMarkedAsError = false
     var startWallNanos: Int64 = 0
     var startMonotonicNanos: Int64 = 0
     /// The span's own tags, after the shared prefix.
@@ -77,7 +79,8 @@ struct SpanState {
         tracer: DapperTracer,
         operationName: String,
         context: SpanContext,
-        kind: SpanKind
+        kind: SpanKind,
+        startWallNanos givenStart: Int64? = nil
     ) -> UInt64 {
         generation &+= 1
         isOpen = true
@@ -88,8 +91,15 @@ struct SpanState {
         self.kind = kind
         isRecording = context.isSampled || context.isDebug
         children = 0
+        isMarkedAsError = false
         if isRecording {
             (startWallNanos, startMonotonicNanos) = SpanClock.now()
+            if let givenStart {
+                // A start given by the caller (an instrumentation API's instant): durations
+                // measured on the monotonic clock still count from it.
+                startMonotonicNanos &-= startWallNanos &- givenStart
+                startWallNanos = givenStart
+            }
             sharedTagCount = tracer.sharedTags(kind).count
         }
         return generation
@@ -141,12 +151,13 @@ struct SpanState {
 }
 
 /// A span's kind, which its `span.kind` tag states.
-enum SpanKind: Int, CaseIterable {
+/// The kind a span reports as its `span.kind` tag.
+package enum SpanKind: Int, CaseIterable, Sendable {
     case server, client, producer, consumer
     /// No `span.kind` tag.
     case `internal`
 
-    var tagValue: String? {
+    package var tagValue: String? {
         switch self {
         case .server: "server"
         case .client: "client"

@@ -1,0 +1,127 @@
+import Dapper
+import Instrumentation
+import Tracing
+
+/// The span ``DapperDistributedTracer`` starts: a handle on a ``DapperSpan`` (or on nothing,
+/// when the span is not sampled).
+///
+/// - `attributes` are recorded as tags (``SpanTag``: integers, doubles, bools and strings as
+///   such; arrays and other values as text). They are write-only, as in the `NoOpTracer`:
+///   reading gives an empty set, and each assignment records the attributes assigned, so
+///   `span.attributes["http.status_code"] = 200` records one tag. A key set twice keeps both
+///   tags in `span.proto`; Zipkin shows the last.
+/// - `addEvent` adds a log entry: `event` with the event's name, then one field per attribute.
+/// - `recordError` and `setStatus(.error)` set the `error=true` tag (once) and log the message,
+///   as ``Trace/finish(error:)`` does.
+/// - `addLink` adds a `FOLLOWS_FROM` reference to the linked span (`references` in
+///   `span.proto`).
+/// - `end(at:)` finishes the Dapper span at that instant; a second `end` does nothing.
+public struct DapperDistributedSpan: Tracing.Span {
+    /// The Dapper span; ``DapperSpan/noop`` when the span is not recorded.
+    public let span: DapperSpan
+    private let unrecordedName: String
+    public let context: ServiceContext
+
+    init(span: DapperSpan, context: ServiceContext) {
+        self.span = span
+        self.unrecordedName = ""
+        self.context = context
+    }
+
+    init(unrecorded operationName: String, context: ServiceContext) {
+        self.span = .noop
+        self.unrecordedName = operationName
+        self.context = context
+    }
+
+    /// The operation name; renaming an unrecorded span does nothing.
+    public var operationName: String {
+        get { span.isNoop ? unrecordedName : span.operationName ?? "" }
+        nonmutating set { span.setTitle(newValue) }
+    }
+
+    public var isRecording: Bool { span.isRecording }
+
+    public var attributes: SpanAttributes {
+        get { [:] }
+        nonmutating set {
+            guard !span.isNoop else { return }
+            newValue.forEach { name, attribute in span.setTag(SpanTag(key: name, value: SpanTagValue(attribute))) }
+        }
+    }
+
+    public func setStatus(_ status: SpanStatus) {
+        guard status.code == .error, !span.isNoop else { return }
+        if let message = status.message {
+            span.recordError(SpanLogFields(SpanLogField(key: "message", value: message)), atWallNanos: nil)
+        } else {
+            span.recordError([], atWallNanos: nil)
+        }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        guard !span.isNoop else { return }
+        var fields = [SpanLogField(key: "event", value: event.name)]
+        event.attributes.forEach { name, attribute in fields.append(SpanLogField(key: name, value: attribute.text)) }
+        span.setLog(SpanLogFields(fields), atWallNanos: Int64(clamping: event.nanosecondsSinceEpoch))
+    }
+
+    public func recordError<Instant: TracerInstant>(
+        _ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
+    ) {
+        // Describing an error is user code: only for a span that records it, and outside
+        // the span's lock.
+        guard span.isRecording else { return }
+        var fields = [SpanLogField(key: "message", value: String(describing: error))]
+        if let stack = (error as? any StackTraceCarryingError)?.stackTrace {
+            fields.append(SpanLogField(key: "stack", value: stack))
+        }
+        attributes.forEach { name, attribute in fields.append(SpanLogField(key: name, value: attribute.text)) }
+        span.recordError(SpanLogFields(fields), atWallNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
+    }
+
+    public func addLink(_ link: SpanLink) {
+        guard !span.isNoop, let linked = link.context.propagatedContext else { return }
+        span.addReference(SpanReference(kind: .followsFrom, traceID: linked.traceID, spanID: linked.spanID))
+    }
+
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        guard !span.isNoop else { return }
+        span.finish(error: nil, endTimeNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
+    }
+}
+
+extension SpanTagValue {
+    /// A tag value for an attribute: typed where Dapper has the type, text otherwise.
+    init(_ attribute: SpanAttribute) {
+        switch attribute {
+        case .int32(let value): self = .int(Int64(value))
+        case .int64(let value): self = .int(value)
+        case .double(let value): self = .double(value)
+        case .bool(let value): self = .bool(value)
+        case .string(let value): self = .string(value)
+        default: self = .string(attribute.text)
+        }
+    }
+}
+
+extension SpanAttribute {
+    /// The attribute as text: arrays as `[a, b]`.
+    var text: String {
+        switch self {
+        case .int32(let value): String(value)
+        case .int64(let value): String(value)
+        case .double(let value): String(value)
+        case .bool(let value): String(value)
+        case .string(let value): value
+        case .int32Array(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
+        case .int64Array(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
+        case .doubleArray(let values): "[" + values.map { String($0) }.joined(separator: ", ") + "]"
+        case .boolArray(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
+        case .stringArray(let values): "[" + values.joined(separator: ", ") + "]"
+        case .stringConvertible(let value): value.description
+        case .stringConvertibleArray(let values): "[" + values.map(\.description).joined(separator: ", ") + "]"
+        default: String(describing: self)
+        }
+    }
+}

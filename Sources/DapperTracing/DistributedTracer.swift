@@ -1,0 +1,214 @@
+import Dapper
+import Instrumentation
+import Synchronization
+import Tracing
+
+/// Dapper as a swift-distributed-tracing `Tracer`: bootstrap it once, and every library that
+/// traces through swift-distributed-tracing (Hummingbird, AsyncHTTPClient, your own
+/// `withSpan` calls) reports through a ``DapperTracer``.
+///
+/// ```swift
+/// let tracer = DapperTracer(serviceName: "gateway", reporter: reporter)
+/// InstrumentationSystem.bootstrap(DapperDistributedTracer(tracer, propagation: [.kratos, .b3]))
+/// ```
+///
+/// `startSpan` continues the Dapper span found in the given `ServiceContext` (a child, as
+/// `fork` makes), or the context extracted from a peer's headers, or starts a new trace (as
+/// `new` does, the tracer's sampler deciding). The span kind becomes the `span.kind` tag;
+/// `internal` spans have none.
+///
+/// A span that is not sampled records nothing and costs almost nothing: no Dapper span is
+/// started for it and its `context` is the one it was given (for an unsampled root, with the
+/// new trace's identifiers added), so nested unsampled spans add no allocation. Such a span
+/// propagates the context it continues: a peer called from inside it sees the unsampled
+/// root's (or the upstream's) span ID as its parent, and the sampled flag unset, which is all
+/// an unsampled peer uses.
+public struct DapperDistributedTracer: Tracing.Tracer {
+    public typealias Span = DapperDistributedSpan
+
+    /// The tracer that records and reports the spans.
+    public let tracer: DapperTracer
+    /// The header formats read and written (``PropagationFormats/kratos`` by default).
+    public let formats: PropagationFormats
+    private let counters: Counters
+
+    /// Creates the bridge for `tracer`, propagating in `formats`.
+    public init(_ tracer: DapperTracer, propagation formats: PropagationFormats = .kratos) {
+        self.tracer = tracer
+        self.formats = formats
+        self.counters = Counters()
+    }
+
+    /// Requests whose trace header was present but malformed (they started new traces).
+    public var malformedHeaderCount: Int { counters.malformedHeaders.load(ordering: .relaxed) }
+
+    public func startSpan<Instant: TracerInstant>(
+        _ operationName: String,
+        context: @autoclosure () -> ServiceContext,
+        ofKind kind: Tracing.SpanKind,
+        at instant: @autoclosure () -> Instant,
+        function: String,
+        file fileID: String,
+        line: UInt
+    ) -> DapperDistributedSpan {
+        let parentContext = context()
+        let spanKind = Dapper.SpanKind(kind)
+        // Read only for a recorded span.
+        func start() -> Int64? { Int64(clamping: instant().nanosecondsSinceEpoch) }
+        switch parentContext[DapperTraceKey.self] {
+        case .span(let parent):
+            let child = parent.child(operationName, kind: spanKind, startWallNanos: start)
+            return recorded(child, operationName, parentContext)
+        case .propagated(var remote):
+            if remote.samplingDeferred {
+                let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
+                remote = PropagatedContext(
+                    traceID: remote.traceID, spanID: remote.spanID, flags: decision.isSampled ? .sampled : [])
+            }
+            guard remote.isSampled || remote.isDebug else {
+                return DapperDistributedSpan(unrecorded: operationName, context: parentContext)
+            }
+            let span = tracer.continueTrace(
+                remote.spanContext, operationName: operationName, kind: spanKind, startWallNanos: start)
+            return recorded(span, operationName, parentContext)
+        case nil:
+            let root = tracer.newRootContext(operationName)
+            guard root.isSampled || root.isDebug else {
+                var context = parentContext
+                context[DapperTraceKey.self] = .propagated(PropagatedContext(root))
+                return DapperDistributedSpan(unrecorded: operationName, context: context)
+            }
+            let span = tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start())
+            return recorded(span, operationName, parentContext)
+        }
+    }
+
+    private func recorded(
+        _ span: DapperSpan, _ operationName: String, _ parentContext: ServiceContext
+    ) -> DapperDistributedSpan {
+        // The guards of SPEC 3 (depth, children) give the no-op span: nothing to record, and
+        // its children continue from the parent.
+        guard !span.isNoop else { return DapperDistributedSpan(unrecorded: operationName, context: parentContext) }
+        var context = parentContext
+        context[DapperTraceKey.self] = .span(span)
+        return DapperDistributedSpan(span: span, context: context)
+    }
+
+    /// Starts flushing the reporters and returns at once (the protocol's `forceFlush` is
+    /// synchronous); ``flush(timeout:)`` waits for the result.
+    public func forceFlush() {
+        let tracer = self.tracer
+        Task { _ = await tracer.flush(timeout: .seconds(5)) }
+    }
+
+    /// Flushes the reporters: returns when what was reported before the call has been handed
+    /// on, or at the deadline, with what was sent and dropped.
+    public func flush(timeout: Duration) async -> FlushResult {
+        await tracer.flush(timeout: timeout)
+    }
+
+    // MARK: Propagation
+
+    public func inject<Carrier, Inject: Injector>(
+        _ context: ServiceContext, into carrier: inout Carrier, using injector: Inject
+    ) where Inject.Carrier == Carrier {
+        let propagated: PropagatedContext
+        let parentID: UInt64
+        switch context[DapperTraceKey.self] {
+        case .span(let span):
+            guard let spanContext = span.context else { return }  // finished
+            propagated = PropagatedContext(spanContext)
+            parentID = spanContext.parentID
+        case .propagated(let context):
+            propagated = context
+            parentID = 0
+        case nil:
+            return
+        }
+        if formats.contains(.kratos) {
+            injector.inject(TraceHeaders.formatKratos(propagated, parentID: parentID), forKey: HeaderName.kratos, into: &carrier)
+        }
+        if formats.contains(.b3Multi) {
+            injector.inject(TraceHeaders.hex16(propagated.traceID), forKey: HeaderName.b3TraceID, into: &carrier)
+            injector.inject(TraceHeaders.hex16(propagated.spanID), forKey: HeaderName.b3SpanID, into: &carrier)
+            if parentID != 0 {
+                injector.inject(TraceHeaders.hex16(parentID), forKey: HeaderName.b3ParentSpanID, into: &carrier)
+            }
+            if propagated.isDebug {
+                injector.inject("1", forKey: HeaderName.b3Flags, into: &carrier)
+            } else {
+                injector.inject(propagated.isSampled ? "1" : "0", forKey: HeaderName.b3Sampled, into: &carrier)
+            }
+        }
+        if formats.contains(.b3Single) {
+            injector.inject(TraceHeaders.formatB3Single(propagated, parentID: parentID), forKey: HeaderName.b3Single, into: &carrier)
+        }
+        if formats.contains(.traceparent) {
+            injector.inject(TraceHeaders.formatTraceparent(propagated), forKey: HeaderName.traceparent, into: &carrier)
+        }
+    }
+
+    public func extract<Carrier, Extract: Extractor>(
+        _ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract
+    ) where Extract.Carrier == Carrier {
+        if let remote = extractContext(carrier, using: extractor) {
+            context[DapperTraceKey.self] = .propagated(remote)
+        }
+    }
+
+    /// The first present and valid context among the selected formats; a malformed header is
+    /// counted and skipped.
+    func extractContext<Carrier, Extract: Extractor>(
+        _ carrier: Carrier, using extractor: Extract
+    ) -> PropagatedContext? where Extract.Carrier == Carrier {
+        do {
+            if formats.contains(.kratos), let value = extractor.extract(key: HeaderName.kratos, from: carrier) {
+                return try TraceHeaders.parseKratos(value)
+            }
+        } catch {
+            counters.malformedHeaders.add(1, ordering: .relaxed)
+        }
+        do {
+            if formats.contains(.traceparent), let value = extractor.extract(key: HeaderName.traceparent, from: carrier) {
+                return try TraceHeaders.parseTraceparent(value)
+            }
+        } catch {
+            counters.malformedHeaders.add(1, ordering: .relaxed)
+        }
+        do {
+            if formats.contains(.b3Single), let value = extractor.extract(key: HeaderName.b3Single, from: carrier),
+                let remote = try TraceHeaders.parseB3Single(value)
+            {
+                return remote
+            }
+        } catch {
+            counters.malformedHeaders.add(1, ordering: .relaxed)
+        }
+        do {
+            if formats.contains(.b3Multi),
+                let remote = try TraceHeaders.parseB3Multi({ extractor.extract(key: $0, from: carrier) })
+            {
+                return remote
+            }
+        } catch {
+            counters.malformedHeaders.add(1, ordering: .relaxed)
+        }
+        return nil
+    }
+
+    private final class Counters: Sendable {
+        let malformedHeaders = Atomic<Int>(0)
+    }
+}
+
+extension Dapper.SpanKind {
+    init(_ kind: Tracing.SpanKind) {
+        switch kind {
+        case .server: self = .server
+        case .client: self = .client
+        case .producer: self = .producer
+        case .consumer: self = .consumer
+        case .internal: self = .internal
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Dapper
+
+/// The header formats the bridge reads and writes.
+///
+/// Extraction tries the selected formats in a fixed order, `kratos-trace-id` first, then
+/// `traceparent`, single `b3`, multi-header B3, and continues the first that is present and
+/// valid; a present but malformed header is skipped (and counted by
+/// ``DapperDistributedTracer/malformedHeaderCount``), so a bad value starts a new trace instead
+/// of failing the request. Injection writes every selected format.
+///
+/// Dapper's IDs are 64 bits. A 128-bit trace ID from B3 or W3C keeps its low 64 bits (the
+/// last 16 hex digits) and is written back as 32 digits with the high half zero, so a peer
+/// that sent a 128-bit ID sees a different trace ID downstream of a Dapper service. A trace ID
+/// whose low 64 bits are all zero cannot be continued and starts a new trace.
+public struct PropagationFormats: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+
+    /// Creates a set from its raw value.
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `kratos-trace-id: {traceID}:{spanID}:{parentID}:{flags}` (lower-case hex), the Kratos
+    /// (Go) services' header (SPEC 1).
+    public static let kratos = PropagationFormats(rawValue: 1 << 0)
+    /// Zipkin's multi-header B3: `X-B3-TraceId`, `X-B3-SpanId`, `X-B3-ParentSpanId`,
+    /// `X-B3-Sampled`, `X-B3-Flags` (Brave, zipkin-go).
+    public static let b3Multi = PropagationFormats(rawValue: 1 << 1)
+    /// Zipkin's single header `b3: {traceId}-{spanId}-{sampled}-{parentSpanId}`.
+    public static let b3Single = PropagationFormats(rawValue: 1 << 2)
+    /// W3C Trace Context `traceparent: 00-{traceId}-{parentId}-{flags}` (OpenTelemetry).
+    public static let traceparent = PropagationFormats(rawValue: 1 << 3)
+
+    /// Both B3 forms.
+    public static let b3: PropagationFormats = [.b3Multi, .b3Single]
+    /// Every format.
+    public static let all: PropagationFormats = [.kratos, .b3Multi, .b3Single, .traceparent]
+}
+
+/// Header names, lower-case (HTTP/2 and gRPC metadata require it; HTTP/1 is case-insensitive).
+enum HeaderName {
+    static let kratos = Propagation.kratosTraceIDKey
+    static let b3TraceID = "x-b3-traceid"
+    static let b3SpanID = "x-b3-spanid"
+    static let b3ParentSpanID = "x-b3-parentspanid"
+    static let b3Sampled = "x-b3-sampled"
+    static let b3Flags = "x-b3-flags"
+    static let b3Single = "b3"
+    static let traceparent = "traceparent"
+}
+
+/// Why a header present in a request could not be continued.
+public enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// `kratos-trace-id` does not parse (SPEC 1).
+    case kratos(SpanContextParseError)
+    /// A B3 header (named) is malformed.
+    case b3(header: String, value: String)
+    /// `traceparent` is malformed.
+    case traceparent(String)
+
+    public var description: String {
+        switch self {
+        case .kratos(let error): "malformed kratos-trace-id: \(error)"
+        case .b3(let header, let value): "malformed \(header): \"\(value)\""
+        case .traceparent(let value): "malformed traceparent: \"\(value)\""
+        }
+    }
+}
+
+/// Parsing and writing of the header formats, independent of any carrier.
+enum TraceHeaders {
+    // MARK: Kratos
+
+    static func parseKratos(_ value: String) throws(TraceHeaderError) -> PropagatedContext {
+        do {
+            return PropagatedContext(try SpanContext(parsing: value))
+        } catch {
+            throw .kratos(error)
+        }
+    }
+
+    static func formatKratos(_ context: PropagatedContext, parentID: UInt64) -> String {
+        SpanContext(traceID: context.traceID, spanID: context.spanID, parentID: parentID, flags: context.spanFlags)
+            .description
+    }
+
+    // MARK: B3
+
+    /// Multi-header B3; `header` reads one header by its lower-case name. `nil` when there is
+    /// no `X-B3-TraceId`.
+    static func parseB3Multi(_ header: (String) -> String?) throws(TraceHeaderError) -> PropagatedContext? {
+        guard let traceText = header(HeaderName.b3TraceID) else { return nil }
+        guard let traceID = b3TraceID(traceText) else { throw .b3(header: "X-B3-TraceId", value: traceText) }
+        let spanText = header(HeaderName.b3SpanID) ?? ""
+        guard let spanID = hex64(spanText, exactLength: 16), spanID != 0 else {
+            throw .b3(header: "X-B3-SpanId", value: spanText)
+        }
+        if let parent = header(HeaderName.b3ParentSpanID), hex64(parent, exactLength: 16) == nil {
+            throw .b3(header: "X-B3-ParentSpanId", value: parent)
+        }
+        var flags: SpanContext.Flags = []
+        var deferred = true
+        if header(HeaderName.b3Flags) == "1" {
+            flags = [.sampled, .debug]
+            deferred = false
+        } else if let sampled = header(HeaderName.b3Sampled) {
+            switch sampled {
+            case "1", "true": flags = .sampled
+            case "0", "false": break
+            default: throw .b3(header: "X-B3-Sampled", value: sampled)
+            }
+            deferred = false
+        }
+        return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
+    }
+
+    /// Single-header `b3`. `nil` for a value that only carries a sampling decision (`0`, `1`,
+    /// `d`): there is no trace to continue.
+    static func parseB3Single(_ value: String) throws(TraceHeaderError) -> PropagatedContext? {
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 1, ["0", "1", "d"].contains(parts[0]) { return nil }
+        guard parts.count >= 2, parts.count <= 4,
+            let traceID = b3TraceID(parts[0]),
+            let spanID = hex64(parts[1], exactLength: 16), spanID != 0
+        else { throw .b3(header: "b3", value: value) }
+        var flags: SpanContext.Flags = []
+        var deferred = true
+        if parts.count >= 3 {
+            switch parts[2] {
+            case "1": flags = .sampled
+            case "0": break
+            case "d": flags = [.sampled, .debug]
+            default: throw .b3(header: "b3", value: value)
+            }
+            deferred = false
+        }
+        if parts.count == 4, hex64(parts[3], exactLength: 16) == nil { throw .b3(header: "b3", value: value) }
+        return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
+    }
+
+    static func b3Sampled(_ context: PropagatedContext) -> String {
+        context.isDebug ? "d" : context.isSampled ? "1" : "0"
+    }
+
+    static func formatB3Single(_ context: PropagatedContext, parentID: UInt64) -> String {
+        var text = hex16(context.traceID) + "-" + hex16(context.spanID) + "-" + b3Sampled(context)
+        if parentID != 0 { text += "-" + hex16(parentID) }
+        return text
+    }
+
+    /// A B3 trace ID: 16 or 32 hex digits, the low 64 bits kept; `nil` if malformed or zero.
+    private static func b3TraceID(_ text: some StringProtocol) -> UInt64? {
+        let utf8 = text.utf8
+        guard utf8.count == 16 || utf8.count == 32 else { return nil }
+        guard let low = hex64(utf8.suffix(16), exactLength: 16), low != 0 else { return nil }
+        if utf8.count == 32, hex64(utf8.prefix(16), exactLength: 16) == nil { return nil }
+        return low
+    }
+
+    // MARK: W3C traceparent
+
+    /// `traceparent` (W3C Trace Context level 1): version `00` exactly as specified; a later
+    /// version is read by its first four fields as the specification requires; `ff` and any
+    /// upper-case hex are invalid.
+    static func parseTraceparent(_ value: String) throws(TraceHeaderError) -> PropagatedContext {
+        let utf8 = Array(value.utf8)
+        guard utf8.count >= 55,
+            let version = hex64(utf8[0..<2], exactLength: 2, lowerCaseOnly: true), version != 0xff,
+            utf8[2] == UInt8(ascii: "-"), utf8[35] == UInt8(ascii: "-"), utf8[52] == UInt8(ascii: "-"),
+            version != 0 ? (utf8.count == 55 || utf8[55] == UInt8(ascii: "-")) : utf8.count == 55,
+            let high = hex64(utf8[3..<19], exactLength: 16, lowerCaseOnly: true),
+            let low = hex64(utf8[19..<35], exactLength: 16, lowerCaseOnly: true),
+            high != 0 || low != 0,
+            let parent = hex64(utf8[36..<52], exactLength: 16, lowerCaseOnly: true), parent != 0,
+            let flags = hex64(utf8[53..<55], exactLength: 2, lowerCaseOnly: true)
+        else { throw .traceparent(value) }
+        // A valid 128-bit ID whose low half is zero: nothing Dapper can carry.
+        guard low != 0 else { throw .traceparent(value) }
+        return PropagatedContext(traceID: low, spanID: parent, flags: flags & 1 == 1 ? .sampled : [])
+    }
+
+    static func formatTraceparent(_ context: PropagatedContext) -> String {
+        "00-0000000000000000" + hex16(context.traceID) + "-" + hex16(context.spanID)
+            + (context.isSampled || context.isDebug ? "-01" : "-00")
+    }
+
+    // MARK: Hex
+
+    /// 16 lower-case hex digits, zero-padded.
+    static func hex16(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<16 {
+                let nibble = Int((value >> UInt64(60 - 4 * index)) & 0xf)
+                buffer[index] = digits.utf8Start[nibble]
+            }
+            return 16
+        }
+    }
+
+    private static func hex64(
+        _ text: some StringProtocol, exactLength: Int, lowerCaseOnly: Bool = false
+    ) -> UInt64? {
+        hex64(text.utf8, exactLength: exactLength, lowerCaseOnly: lowerCaseOnly)
+    }
+
+    private static func hex64(
+        _ bytes: some Collection<UInt8>, exactLength: Int, lowerCaseOnly: Bool = false
+    ) -> UInt64? {
+        guard bytes.count == exactLength, exactLength <= 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F") where !lowerCaseOnly: digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+}

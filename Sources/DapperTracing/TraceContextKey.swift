@@ -1,0 +1,72 @@
+import Dapper
+import Instrumentation
+
+/// What a `ServiceContext` carries for Dapper: the span to continue.
+///
+/// Kept within three words so that the context stores it inline: setting it costs the
+/// context's own copy, nothing more.
+enum DapperTraceValue: Sendable {
+    /// A recorded span of this process: children fork from it.
+    case span(DapperSpan)
+    /// A context to continue without a span of our own: one extracted from a peer's headers,
+    /// or an unsampled span (which records nothing, so its children reuse it instead of
+    /// allocating contexts of their own).
+    case propagated(PropagatedContext)
+}
+
+/// The part of a span context that crosses a process boundary: the trace, the span that
+/// becomes the parent, and the flags.
+struct PropagatedContext: Sendable, Hashable {
+    var traceID: UInt64
+    var spanID: UInt64
+    /// `SpanContext.Flags` raw value.
+    var flags: UInt8
+    /// The peer left the sampling decision to us (B3 without `X-B3-Sampled`).
+    var samplingDeferred: Bool
+
+    init(traceID: UInt64, spanID: UInt64, flags: SpanContext.Flags, samplingDeferred: Bool = false) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.flags = flags.rawValue
+        self.samplingDeferred = samplingDeferred
+    }
+
+    init(_ context: SpanContext) {
+        self.init(traceID: context.traceID, spanID: context.spanID, flags: context.flags)
+    }
+
+    var spanFlags: SpanContext.Flags { SpanContext.Flags(rawValue: flags) }
+    var isSampled: Bool { spanFlags.contains(.sampled) }
+    var isDebug: Bool { spanFlags.contains(.debug) }
+
+    /// As a span context (parent 0: the parent of a propagated span is not carried).
+    var spanContext: SpanContext { SpanContext(traceID: traceID, spanID: spanID, parentID: 0, flags: spanFlags) }
+}
+
+enum DapperTraceKey: ServiceContextKey {
+    typealias Value = DapperTraceValue
+    static var nameOverride: String? { "dapper-trace" }
+}
+
+extension ServiceContext {
+    /// The Dapper span context this service context continues: the current span's (while a
+    /// Dapper span is open in it) or one extracted from a request's headers; `nil` if none.
+    ///
+    /// An unsampled span reports the context it continues (see ``DapperDistributedTracer``).
+    public var dapperSpanContext: SpanContext? {
+        switch self[DapperTraceKey.self] {
+        case .span(let span): span.context
+        case .propagated(let context): context.spanContext
+        case nil: nil
+        }
+    }
+
+    /// The propagated part of ``dapperSpanContext``, read without locking twice.
+    var propagatedContext: PropagatedContext? {
+        switch self[DapperTraceKey.self] {
+        case .span(let span): span.context.map(PropagatedContext.init)
+        case .propagated(let context): context
+        case nil: nil
+        }
+    }
+}
