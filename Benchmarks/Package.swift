@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(name: "dapper-swift", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(
             url: "https://github.com/ordo-one/package-benchmark.git",
             exact: "1.38.1",
@@ -36,6 +37,8 @@ let package = Package(
                 .product(name: "DapperWire", package: "dapper-swift"),
                 .product(name: "DapperAgent", package: "dapper-swift"),
                 .product(name: "DapperZipkin", package: "dapper-swift"),
+                .product(name: "DapperTracing", package: "dapper-swift"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -103,6 +103,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    registerBridgeBenchmarks(loop, testError)
+
     // Go (sampler says no): 595 ns, 7 allocations per iteration.
     Benchmark("unsampled-loop", configuration: loop) { benchmark in
         let tracer = unsampledTracer

@@ -179,9 +179,10 @@ public struct DapperSpan: Trace, Hashable {
         finishDescribed(errorText, endTimeNanos: endTimeNanos)
     }
 
-    /// Whether the span is open and recorded (so that describing an error is worth it).
+    /// Whether the span is open and recorded (so that describing an error is worth it): one
+    /// lock, no copy of the context.
     @usableFromInline
-    var isRecordingOpen: Bool {
+    package var isRecordingOpen: Bool {
         storage?.withLockedState { $0.generation == generation && $0.isOpen && $0.isRecording } ?? false
     }
 

@@ -40,7 +40,7 @@ public struct DapperDistributedSpan: Tracing.Span {
         nonmutating set { span.setTitle(newValue) }
     }
 
-    public var isRecording: Bool { span.isRecording }
+    public var isRecording: Bool { span.isRecordingOpen }
 
     public var attributes: SpanAttributes {
         get { [:] }
@@ -71,13 +71,20 @@ public struct DapperDistributedSpan: Tracing.Span {
     ) {
         // Describing an error is user code: only for a span that records it, and outside
         // the span's lock.
-        guard span.isRecording else { return }
-        var fields = [SpanLogField(key: "message", value: String(describing: error))]
+        guard span.isRecordingOpen else { return }
+        let message = SpanLogField(key: "message", value: String(describing: error))
+        var fields: SpanLogFields
         if let stack = (error as? any StackTraceCarryingError)?.stackTrace {
-            fields.append(SpanLogField(key: "stack", value: stack))
+            fields = SpanLogFields(message, SpanLogField(key: "stack", value: stack))
+        } else {
+            fields = SpanLogFields(message)
         }
-        attributes.forEach { name, attribute in fields.append(SpanLogField(key: name, value: attribute.text)) }
-        span.recordError(SpanLogFields(fields), atWallNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
+        if !attributes.isEmpty {
+            var all = Array(fields)
+            attributes.forEach { name, attribute in all.append(SpanLogField(key: name, value: attribute.text)) }
+            fields = SpanLogFields(all)
+        }
+        span.recordError(fields, atWallNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
     }
 
     public func addLink(_ link: SpanLink) {
