@@ -16,7 +16,10 @@ let package = Package(
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
         .library(name: "DapperTracing", targets: ["DapperTracing"]),
+        .library(name: "DapperHummingbird", targets: ["DapperHummingbird"]),
+        .library(name: "DapperGRPC", targets: ["DapperGRPC"]),
         .executable(name: "dapper", targets: ["dapper"]),
+        .executable(name: "dapper-demo", targets: ["DapperDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         .target(name: "Dapper"),
@@ -64,6 +71,47 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Kratos conventions on top of Hummingbird's own TracingMiddleware.
+        .target(
+            name: "DapperHummingbird",
+            dependencies: [
+                "Dapper", "DapperTracing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // gRPC server and client interceptors (grpc-swift-2 has none for tracing).
+        .target(
+            name: "DapperGRPC",
+            dependencies: [
+                "Dapper", "DapperTracing",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // The demo's three services (gateway, user, order) and the collector around them; a
+        // library so that the tests run the same services.
+        .target(
+            name: "DapperDemoServices",
+            dependencies: [
+                "Dapper", "DapperWire", "DapperAgent", "DapperZipkin", "DapperTracing", "DapperHummingbird", "DapperGRPC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "DapperDemo",
+            dependencies: [
+                "DapperDemoServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "dapper",
             dependencies: [
@@ -88,6 +136,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "DapperDemoTests",
+            dependencies: [
+                "Dapper", "DapperDemoServices", "DapperTracing", "DapperGRPC", "DapperHummingbird",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .testTarget(

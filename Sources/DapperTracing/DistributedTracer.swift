@@ -61,6 +61,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             return recorded(child, operationName, parentContext)
         case .propagated(var remote):
             if remote.samplingDeferred {
+                let tracer = parentContext.dapperTracer ?? tracer
                 let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
                 remote = PropagatedContext(
                     traceID: remote.traceID, spanID: remote.spanID, flags: decision.isSampled ? .sampled : [])
@@ -68,10 +69,12 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             guard remote.isSampled || remote.isDebug else {
                 return DapperDistributedSpan(unrecorded: operationName, context: parentContext)
             }
+            let tracer = parentContext.dapperTracer ?? tracer
             let span = tracer.continueTrace(
                 remote.spanContext, operationName: operationName, kind: spanKind, startWallNanos: start)
             return recorded(span, operationName, parentContext)
         case nil:
+            let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)
             guard root.isSampled || root.isDebug else {
                 var context = parentContext

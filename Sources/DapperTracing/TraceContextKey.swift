@@ -43,6 +43,12 @@ struct PropagatedContext: Sendable, Hashable {
     var spanContext: SpanContext { SpanContext(traceID: traceID, spanID: spanID, parentID: 0, flags: spanFlags) }
 }
 
+/// The tracer that spans without a Dapper parent start with, where it is not the bridge's own.
+enum DapperTracerKey: ServiceContextKey {
+    typealias Value = DapperTracer
+    static var nameOverride: String? { "dapper-tracer" }
+}
+
 enum DapperTraceKey: ServiceContextKey {
     typealias Value = DapperTraceValue
     static var nameOverride: String? { "dapper-trace" }
@@ -59,6 +65,23 @@ extension ServiceContext {
         case .propagated(let context): context.spanContext
         case nil: nil
         }
+    }
+
+    /// The tracer that a span started from this context reports through when it has no
+    /// Dapper parent here (a server span, a new trace); `nil` for the bootstrapped
+    /// ``DapperDistributedTracer``'s own. Children report through their parent's tracer.
+    ///
+    /// For a process that hosts several services, each with its own service name: set it at
+    /// each service's entry (`TracerSelectionMiddleware` for Hummingbird, the `tracer` of
+    /// `ServerTracingInterceptor` for gRPC).
+    public var dapperTracer: DapperTracer? {
+        get { self[DapperTracerKey.self] }
+        set { self[DapperTracerKey.self] = newValue }
+    }
+
+    /// The recorded Dapper span open in this context, if any (for the integrations).
+    package var dapperSpan: DapperSpan? {
+        if case .span(let span) = self[DapperTraceKey.self] { span } else { nil }
     }
 
     /// The propagated part of ``dapperSpanContext``, read without locking twice.

@@ -4,8 +4,7 @@ import ArgumentParser
 struct DapperCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dapper",
-        abstract: "The Dapper tracer's command-line tool.",
-        subcommands: [DemoCommand.self, AgentCommand.self],
-        defaultSubcommand: DemoCommand.self
+        abstract: "The Dapper tracer's command-line tool (the demo is `dapper-demo`).",
+        subcommands: [AgentCommand.self]
     )
 }

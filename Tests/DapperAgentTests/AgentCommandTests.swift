@@ -116,22 +116,6 @@ import Testing
         #expect(agent.standardError.contains("SIGTERM: received 1 spans, skipped 1 packets (malformed: 1)"), "\(agent.standardError)")
     }
 
-    @Test func theDemoPrintsTheTracesItsAgentReceived() throws {
-        let executable = try #require(Self.executable, "the dapper executable is not built beside the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["demo"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(text.contains("2 traces, 12 spans, 1 with errors"), "\(text)")
-        #expect(text.contains("12 spans delivered as span.proto, 0 dropped, 0 pending; 12 received"), "\(text)")
-        #expect(text.contains("ERROR: inventory unavailable"), "\(text)")
-    }
-
     @Test func aMalformedDSNIsAnErrorNamingTheProblem() async throws {
         let agent = try RunningAgent(["--listen", "carrier-pigeon://coop"])
         agent.process.waitUntilExit()
