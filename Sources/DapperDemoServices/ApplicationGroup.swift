@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -42,8 +43,6 @@ final class ApplicationGroup: Sendable {
         for group in applications.groups { await group.triggerGracefulShutdown() }
     }
 }
-
-import Foundation
 
 /// The groups and their tasks, appended to from the demo's task and read when stopping.
 private final class LockedApplications: @unchecked Sendable {
