@@ -41,28 +41,48 @@ public struct DapperSpan: Trace, Hashable {
         }
     }
 
+    /// The span's context, whether it is open or finished: what instrumentation APIs carry
+    /// past a span's end (a task started inside a request may outlive it, and its work still
+    /// belongs to the trace). `nil` for the no-op span.
+    ///
+    /// A finished span's storage is not reused while a handle on it exists (see `SpanPool`),
+    /// so its identifiers stay readable through this handle.
+    package var contextEvenIfFinished: SpanContext? {
+        storage?.withLockedState { state in
+            state.generation == generation || state.generation == generation &+ 1 ? state.context : nil
+        }
+    }
+
     public func fork(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: .client)
+        child(operationName, kind: .client, startWallNanos: { nil }, ofFinishedParent: false)
     }
 
     public func follow(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: .producer)
-    }
-
-    private func child(_ operationName: String, kind: SpanKind) -> DapperSpan {
-        child(operationName, kind: kind, startWallNanos: { nil })
+        child(operationName, kind: .producer, startWallNanos: { nil }, ofFinishedParent: false)
     }
 
     /// A child of `kind` (for instrumentation APIs, which name the kind and may give the
     /// start); the guards of SPEC 3 apply. `startWallNanos` is read only when the child is
     /// recorded.
+    ///
+    /// Unlike ``fork(_:_:)`` and ``follow(_:_:)``, a finished span still gets a child here, in
+    /// its trace and with it as the parent: instrumentation APIs keep a span's context after
+    /// its end, in tasks that outlive it.
     package func child(_ operationName: String, kind: SpanKind, startWallNanos: () -> Int64?) -> DapperSpan {
+        child(operationName, kind: kind, startWallNanos: startWallNanos, ofFinishedParent: true)
+    }
+
+    @inline(__always)
+    private func child(
+        _ operationName: String, kind: SpanKind, startWallNanos: () -> Int64?, ofFinishedParent: Bool
+    ) -> DapperSpan {
         guard let storage else { return .noop }
         storage.lock()
         let state = storage.state
-        guard storage.isOpen(generation), let tracer = state.pointee.tracer,
-            state.pointee.children <= Self.maxChildren
-        else {
+        let isParent =
+            storage.isOpen(generation)
+            || (ofFinishedParent && state.pointee.generation == generation &+ 1)
+        guard isParent, let tracer = state.pointee.tracer, state.pointee.children <= Self.maxChildren else {
             storage.unlock()
             return .noop
         }

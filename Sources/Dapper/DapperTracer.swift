@@ -100,7 +100,9 @@ public final class DapperTracer: Tracer {
         )
     }
 
-    /// ``continueTrace(_:)`` with the operation name, kind and start given.
+    /// ``continueTrace(_:)`` with the operation name, kind and start given. The span carries
+    /// `remote`'s probability: 0 for a context from a peer (it is not propagated), the
+    /// sampler's when the peer left the decision to this process.
     package func continueTrace(
         _ remote: SpanContext, operationName: String, kind: SpanKind, startWallNanos: () -> Int64?
     ) -> DapperSpan {
@@ -109,7 +111,7 @@ public final class DapperTracer: Tracer {
             spanID: IdentifierGenerator.next(),
             parentID: remote.spanID,
             flags: remote.flags,
-            probability: 0,
+            probability: remote.probability,
             level: 1
         )
         let isRecording = context.isSampled || context.isDebug

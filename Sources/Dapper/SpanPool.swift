@@ -27,17 +27,25 @@ final class SpanPool: Sendable {
     private let depot = LockedValue(Depot())
 
     /// A storage for a new span: from this thread's magazine, else the depot, else new.
+    ///
+    /// A storage that a handle still references (a `DapperSpan` kept after its `finish`, or a
+    /// swift-distributed-tracing context that outlived its span) is not reused but let go: the
+    /// handle keeps it alive, so the finished span's identifiers stay readable through it
+    /// (``DapperSpan/endedContext``) and a stale handle never shares storage with a live span.
     @inline(__always)
     static func take() -> SpanStorage {
         let local = ThreadLocalState.current
-        let count = local.pointee.magazineCount
-        if count > 0 {
-            local.pointee.magazineCount = count - 1
-            return local.pointee.magazine[count - 1].takeRetainedValue()
+        while true {
+            var count = local.pointee.magazineCount
+            while count > 0 {
+                count -= 1
+                local.pointee.magazineCount = count
+                var storage = local.pointee.magazine[count].takeRetainedValue()
+                if isKnownUniquelyReferenced(&storage) { return storage }
+            }
+            guard shared.refill(local) else { return SpanStorage() }
         }
-        return shared.refill(local)
     }
-
     /// Gives back the storage of a finished span.
     @inline(__always)
     static func recycle(_ storage: SpanStorage) {
@@ -54,8 +62,10 @@ final class SpanPool: Sendable {
     /// The number of storages in the depot (for tests and diagnostics).
     var depotCount: Int { depot.withLock { $0.storages.count } }
 
+    /// Moves up to half a magazine of storages from the depot into the (empty) magazine;
+    /// `false` if the depot had none.
     @inline(never)
-    private func refill(_ local: UnsafeMutablePointer<ThreadLocalState>) -> SpanStorage {
+    private func refill(_ local: UnsafeMutablePointer<ThreadLocalState>) -> Bool {
         let magazine = local.pointee.magazine
         let moved: Int = depot.withLock { depot in
             let moved = min(Self.magazineCapacity / 2, depot.storages.count)
@@ -65,10 +75,9 @@ final class SpanPool: Sendable {
             depot.lowWater = min(depot.lowWater, depot.storages.count)
             return moved
         }
-        if moved == 0 { return SpanStorage() }
         // Trimming happens on spills only: a thread that refills is short of storage.
-        local.pointee.magazineCount = moved - 1
-        return magazine[moved - 1].takeRetainedValue()
+        local.pointee.magazineCount = moved
+        return moved > 0
     }
 
     @inline(never)

@@ -3,7 +3,10 @@
 /// A ``DapperSpan`` is a handle: this storage and the generation it was issued for. Every
 /// operation takes the lock and checks the generation first, and `finish` advances it, so a
 /// second `finish`, or any call through a handle after its `finish`, finds a different
-/// generation and does nothing, even when the storage has been handed to a new span.
+/// generation and does nothing. The pool does not hand a storage to a new span while a handle
+/// still references it, so a finished span's state (its context) stays as it was for as long
+/// as a handle can ask; the generation check would still keep a stale handle away from a new
+/// span if a storage were reused.
 final class SpanStorage: @unchecked Sendable {
     // Safe to share: `state` is only read or written between `lock()` and `unlock()`
     // (`withLockedState` does both), and the pointer itself never changes.

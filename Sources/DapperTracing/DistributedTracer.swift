@@ -59,13 +59,31 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         case .span(let parent):
             let child = parent.child(operationName, kind: spanKind, startWallNanos: start)
             return recorded(child, operationName, parentContext)
-        case .propagated(var remote):
-            if remote.samplingDeferred {
-                let tracer = parentContext.dapperTracer ?? tracer
-                let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
-                remote = PropagatedContext(
-                    traceID: remote.traceID, spanID: remote.spanID, flags: decision.isSampled ? .sampled : [])
+        case .propagated(let remote) where remote.isDecisionOnly:
+            // A peer's sampling decision without a trace (`b3: 0`, `X-B3-Sampled: 1` alone): a
+            // new trace that obeys it.
+            let tracer = parentContext.dapperTracer ?? tracer
+            let traceID = IdentifierGenerator.next()
+            let root = SpanContext(traceID: traceID, spanID: traceID, flags: remote.spanFlags)
+            return root.isSampled || root.isDebug
+                ? recorded(tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start()),
+                    operationName, parentContext)
+                : unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+        case .propagated(let remote) where remote.samplingDeferred:
+            // The peer left the decision to us (B3 without a sampling state): the sampler makes
+            // it once, and the children inherit it.
+            let tracer = parentContext.dapperTracer ?? tracer
+            let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
+            guard decision.isSampled else {
+                let decided = PropagatedContext(traceID: remote.traceID, spanID: remote.spanID, flags: [])
+                return unrecorded(operationName, parentContext, carrying: decided)
             }
+            var context = remote.spanContext
+            context.flags = .sampled
+            context.probability = decision.probability
+            let span = tracer.continueTrace(context, operationName: operationName, kind: spanKind, startWallNanos: start)
+            return recorded(span, operationName, parentContext)
+        case .propagated(let remote):
             guard remote.isSampled || remote.isDebug else {
                 return DapperDistributedSpan(unrecorded: operationName, context: parentContext)
             }
@@ -77,13 +95,20 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)
             guard root.isSampled || root.isDebug else {
-                var context = parentContext
-                context[DapperTraceKey.self] = .propagated(PropagatedContext(root))
-                return DapperDistributedSpan(unrecorded: operationName, context: context)
+                return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
             }
             let span = tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start())
             return recorded(span, operationName, parentContext)
         }
+    }
+
+    /// A span that records nothing and passes `propagated` on to its children and peers.
+    private func unrecorded(
+        _ operationName: String, _ parentContext: ServiceContext, carrying propagated: PropagatedContext
+    ) -> DapperDistributedSpan {
+        var context = parentContext
+        context[DapperTraceKey.self] = .propagated(propagated)
+        return DapperDistributedSpan(unrecorded: operationName, context: context)
     }
 
     private func recorded(
@@ -119,9 +144,13 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         let parentID: UInt64
         switch context[DapperTraceKey.self] {
         case .span(let span):
-            guard let spanContext = span.context else { return }  // finished
+            // A span that has ended still propagates its trace: work it started may outlive it.
+            guard let spanContext = span.contextEvenIfFinished else { return }
             propagated = PropagatedContext(spanContext)
             parentID = spanContext.parentID
+        case .propagated(let context) where context.isDecisionOnly:
+            injectDecision(context, into: &carrier, using: injector)
+            return
         case .propagated(let context):
             propagated = context
             parentID = 0
@@ -148,6 +177,22 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         }
         if formats.contains(.traceparent) {
             injector.inject(TraceHeaders.formatTraceparent(propagated), forKey: HeaderName.traceparent, into: &carrier)
+        }
+    }
+
+    /// A sampling decision without a trace goes on as it came: only B3 can say it.
+    private func injectDecision<Carrier, Inject: Injector>(
+        _ context: PropagatedContext, into carrier: inout Carrier, using injector: Inject
+    ) where Inject.Carrier == Carrier {
+        if formats.contains(.b3Single) {
+            injector.inject(TraceHeaders.b3Sampled(context), forKey: HeaderName.b3Single, into: &carrier)
+        }
+        if formats.contains(.b3Multi) {
+            if context.isDebug {
+                injector.inject("1", forKey: HeaderName.b3Flags, into: &carrier)
+            } else {
+                injector.inject(context.isSampled ? "1" : "0", forKey: HeaderName.b3Sampled, into: &carrier)
+            }
         }
     }
 

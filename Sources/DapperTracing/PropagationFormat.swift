@@ -84,10 +84,19 @@ enum TraceHeaders {
 
     // MARK: B3
 
-    /// Multi-header B3; `header` reads one header by its lower-case name. `nil` when there is
-    /// no `X-B3-TraceId`.
+    /// Multi-header B3; `header` reads one header by its lower-case name. Without
+    /// `X-B3-TraceId`, the sampling decision alone (`X-B3-Sampled`, `X-B3-Flags`) if there is
+    /// one, else `nil`.
     static func parseB3Multi(_ header: (String) -> String?) throws(TraceHeaderError) -> PropagatedContext? {
-        guard let traceText = header(HeaderName.b3TraceID) else { return nil }
+        guard let traceText = header(HeaderName.b3TraceID) else {
+            if header(HeaderName.b3Flags) == "1" { return .decisionOnly([.sampled, .debug]) }
+            guard let sampled = header(HeaderName.b3Sampled) else { return nil }
+            switch sampled {
+            case "1", "true": return .decisionOnly(.sampled)
+            case "0", "false": return .decisionOnly([])
+            default: throw .b3(header: "X-B3-Sampled", value: sampled)
+            }
+        }
         guard let traceID = b3TraceID(traceText) else { throw .b3(header: "X-B3-TraceId", value: traceText) }
         let spanText = header(HeaderName.b3SpanID) ?? ""
         guard let spanID = hex64(spanText, exactLength: 16), spanID != 0 else {
@@ -112,11 +121,18 @@ enum TraceHeaders {
         return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
     }
 
-    /// Single-header `b3`. `nil` for a value that only carries a sampling decision (`0`, `1`,
-    /// `d`): there is no trace to continue.
+    /// Single-header `b3`. A value that only carries a sampling decision (`0`, `1`, `d`) gives
+    /// that decision without a trace (``PropagatedContext/decisionOnly(_:)``).
     static func parseB3Single(_ value: String) throws(TraceHeaderError) -> PropagatedContext? {
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        if parts.count == 1, ["0", "1", "d"].contains(parts[0]) { return nil }
+        if parts.count == 1 {
+            switch parts[0] {
+            case "0": return .decisionOnly([])
+            case "1": return .decisionOnly(.sampled)
+            case "d": return .decisionOnly([.sampled, .debug])
+            default: break
+            }
+        }
         guard parts.count >= 2, parts.count <= 4,
             let traceID = b3TraceID(parts[0]),
             let spanID = hex64(parts[1], exactLength: 16), spanID != 0

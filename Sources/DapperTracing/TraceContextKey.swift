@@ -35,6 +35,15 @@ struct PropagatedContext: Sendable, Hashable {
         self.init(traceID: context.traceID, spanID: context.spanID, flags: context.flags)
     }
 
+    /// A peer's sampling decision without a trace to continue (B3's `b3: 0`, or `X-B3-Sampled`
+    /// without `X-B3-TraceId`): the next span starts a new trace with these flags.
+    static func decisionOnly(_ flags: SpanContext.Flags) -> PropagatedContext {
+        PropagatedContext(traceID: 0, spanID: 0, flags: flags)
+    }
+
+    /// Whether this is a decision without a trace (``decisionOnly(_:)``).
+    var isDecisionOnly: Bool { traceID == 0 }
+
     var spanFlags: SpanContext.Flags { SpanContext.Flags(rawValue: flags) }
     var isSampled: Bool { spanFlags.contains(.sampled) }
     var isDebug: Bool { spanFlags.contains(.debug) }
@@ -55,14 +64,15 @@ enum DapperTraceKey: ServiceContextKey {
 }
 
 extension ServiceContext {
-    /// The Dapper span context this service context continues: the current span's (while a
-    /// Dapper span is open in it) or one extracted from a request's headers; `nil` if none.
+    /// The Dapper span context this service context continues: its span's (open, or ended:
+    /// a task that outlives its span still belongs to the trace) or one extracted from a
+    /// request's headers; `nil` if none.
     ///
     /// An unsampled span reports the context it continues (see ``DapperDistributedTracer``).
     public var dapperSpanContext: SpanContext? {
         switch self[DapperTraceKey.self] {
-        case .span(let span): span.context
-        case .propagated(let context): context.spanContext
+        case .span(let span): span.contextEvenIfFinished
+        case .propagated(let context): context.isDecisionOnly ? nil : context.spanContext
         case nil: nil
         }
     }
@@ -87,8 +97,8 @@ extension ServiceContext {
     /// The propagated part of ``dapperSpanContext``, read without locking twice.
     var propagatedContext: PropagatedContext? {
         switch self[DapperTraceKey.self] {
-        case .span(let span): span.context.map(PropagatedContext.init)
-        case .propagated(let context): context
+        case .span(let span): span.contextEvenIfFinished.map(PropagatedContext.init)
+        case .propagated(let context): context.isDecisionOnly ? nil : context
         case nil: nil
         }
     }

@@ -5,35 +5,60 @@ import Testing
 /// The span pool: storages are recycled, a recycled storage starts clean, the pool can be
 /// turned off, and it stays bounded.
 @Suite struct SpanPoolTests {
+    // Each test lets go of its finished handles (`do` scopes) before it starts the span that
+    // should reuse their storage, and watches the storage through a weak reference: the pool
+    // does not reuse a storage that a handle (or any strong reference) still holds.
+
     @Test func aFinishedSpansStorageIsReusedByTheNextSpanOnTheSameThread() throws {
         let (tracer, _) = makeTracer()
+        weak var storage: SpanStorage?
+        var firstGeneration: UInt64 = 0
+        do {
+            let first = tracer.new("A")
+            storage = first.storage
+            firstGeneration = first.generation
+            first.finish()
+        }
+        let second = tracer.new("B")
+        #expect(storage != nil && second.storage === storage)
+        #expect(second.generation != firstGeneration)
+        second.finish()
+    }
+
+    @Test func aFinishedSpansStorageIsNotReusedWhileItsHandleExists() throws {
+        let (tracer, reporter) = makeTracer()
         let first = tracer.new("A")
-        let storage = try #require(first.storage)
         first.finish()
         let second = tracer.new("B")
-        #expect(second.storage === storage)
-        #expect(second.generation != first.generation)
+        #expect(second.storage !== first.storage)
+        #expect(first.contextEvenIfFinished == reporter.spans.first?.context)
         second.finish()
     }
 
     @Test func unsampledSpansAreRecycledToo() throws {
         let (tracer, _) = makeTracer(sampler: NeverSampler())
-        let first = tracer.new("A")
-        let storage = try #require(first.storage)
-        first.finish()
+        weak var storage: SpanStorage?
+        do {
+            let first = tracer.new("A")
+            storage = first.storage
+            first.finish()
+        }
         let second = tracer.new("B")
-        #expect(second.storage === storage)
+        #expect(storage != nil && second.storage === storage)
         second.finish()
     }
 
     @Test func childrenReuseStorageLikeRoots() throws {
         let (tracer, _) = makeTracer()
         let root = tracer.new("root")
-        let child = root.fork("", "child")
-        let storage = try #require(child.storage)
-        child.finish()
+        weak var storage: SpanStorage?
+        do {
+            let child = root.fork("", "child")
+            storage = child.storage
+            child.finish()
+        }
         let next = root.follow("", "next")
-        #expect(next.storage === storage)
+        #expect(storage != nil && next.storage === storage)
         next.finish()
         root.finish()
     }
@@ -41,11 +66,14 @@ import Testing
     @Test func storageIsSharedAcrossTracersOfTheProcess() throws {
         let (one, _) = makeTracer()
         let (other, otherReporter) = makeTracer(serviceName: "other", defaultTags: [])
-        let first = one.new("A")
-        let storage = try #require(first.storage)
-        first.finish()
+        weak var storage: SpanStorage?
+        do {
+            let first = one.new("A")
+            storage = first.storage
+            first.finish()
+        }
         let second = other.new("B")
-        #expect(second.storage === storage)
+        #expect(storage != nil && second.storage === storage)
         second.finish()
         #expect(otherReporter.spans.map(\.serviceName) == ["other"])
         #expect(Array(otherReporter.spans[0].tags) == sharedTags("server", defaultTags: []))
@@ -55,18 +83,21 @@ import Testing
     /// children count and the recording decision.
     @Test func aReusedStorageStartsClean() throws {
         let (tracer, reporter) = makeTracer()
-        let first = tracer.new("A", debug: true)
-        for index in 0..<40 { first.setTag("tag\(index)", index) }  // beyond the retained capacity
-        for index in 0..<3 { first.setLog("log", "\(index)") }
-        first.addReference(SpanReference(kind: .childOf, traceID: 1, spanID: 2))
-        for _ in 0..<1025 { first.fork("", "child").finish() }
-        #expect(first.fork("", "refused").isNoop)
-        let storage = try #require(first.storage)
-        first.finish(error: TestError("first"))
+        weak var storage: SpanStorage?
+        do {
+            let first = tracer.new("A", debug: true)
+            for index in 0..<40 { first.setTag("tag\(index)", index) }  // beyond the retained capacity
+            for index in 0..<3 { first.setLog("log", "\(index)") }
+            first.addReference(SpanReference(kind: .childOf, traceID: 1, spanID: 2))
+            for _ in 0..<1025 { first.fork("", "child").finish() }
+            #expect(first.fork("", "refused").isNoop)
+            storage = first.storage
+            first.finish(error: TestError("first"))
+        }
         reporter.clear()
 
         let second = tracer.new("B")
-        #expect(second.storage === storage)
+        #expect(storage != nil && second.storage === storage)
         #expect(!second.fork("", "allowed").isNoop)
         second.finish()
         let reported = try #require(reporter.spans.last)
@@ -80,14 +111,18 @@ import Testing
     @Test func aReusedStorageOfARecordingSpanDoesNotRecordWhenUnsampled() throws {
         let recording = makeTracer(sampler: AlwaysSampler())
         let silent = makeTracer(sampler: NeverSampler())
-        let first = recording.tracer.new("A")
-        first.setTag("a", 1 as Int)
-        let storage = try #require(first.storage)
-        first.finish()
+        weak var storage: SpanStorage?
+        do {
+            let first = recording.tracer.new("A")
+            first.setTag("a", 1 as Int)
+            storage = first.storage
+            first.finish()
+        }
         let second = silent.tracer.new("B")
-        #expect(second.storage === storage)
+        let reused = try #require(storage)
+        #expect(second.storage === reused)
         second.setTag("b", 2 as Int)
-        #expect(storage.withLockedState { $0.tags.isEmpty && !$0.isRecording })
+        #expect(reused.withLockedState { $0.tags.isEmpty && !$0.isRecording })
         second.finish()
         #expect(silent.reporter.spans.isEmpty)
     }

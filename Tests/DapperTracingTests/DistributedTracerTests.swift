@@ -55,6 +55,54 @@ import Tracing
         #expect(children.allSatisfy { $0.context.parentID == root.context.spanID && $0.context.traceID == root.context.traceID })
     }
 
+    /// A task started inside a request often outlives the request's span: its spans are still
+    /// recorded, in the same trace, as children of the span that started it.
+    @Test func aSpanStartedAfterItsParentEndedIsItsRecordedChild() async throws {
+        let (tracer, reporter) = makeBridge()
+        let parent = tracer.startSpan("request", context: .topLevel, ofKind: .server)
+        parent.end()
+        let late = tracer.startSpan("notify", context: parent.context, ofKind: .client)
+        #expect(late.isRecording)
+        #expect(late.context.dapperSpanContext?.parentID == parent.context.dapperSpanContext?.spanID)
+        late.end()
+        let spans = reporter.spans
+        try #require(spans.count == 2)
+        let (request, notify) = (spans[0], spans[1])
+        #expect(notify.context.traceID == request.context.traceID)
+        #expect(notify.context.parentID == request.context.spanID)
+        #expect(notify.context.level == request.context.level + 1)
+    }
+
+    @Test func aTaskThatOutlivesItsSpanKeepsTheTraceForItsSpansAndLogs() async throws {
+        let (tracer, reporter) = makeBridge()
+        let (started, release) = AsyncStream.makeStream(of: Void.self)
+        let background = tracer.withSpan("request", context: .topLevel, ofKind: .server) { _ in
+            Task {
+                for await _ in started { break }
+                // The request's span has ended by now.
+                return tracer.withSpan("audit") { span in span.context.dapperSpanContext }
+            }
+        }
+        release.yield()
+        let auditContext = try #require(await background.value)
+        let spans = reporter.spans
+        let request = try #require(spans.first { $0.operationName == "request" })
+        let audit = try #require(spans.first { $0.operationName == "audit" })
+        #expect(audit.context.parentID == request.context.spanID)
+        #expect(audit.context.traceID == request.context.traceID)
+        #expect(auditContext.spanID == audit.context.spanID)
+    }
+
+    @Test func aFinishedSpansStorageIsNotReusedWhileAContextHoldsIt() throws {
+        let (tracer, reporter) = makeBridge()
+        let first = tracer.startSpan("first", context: .topLevel)
+        first.end()
+        // Spans started meanwhile get other storage: the ended span's identifiers stay.
+        for index in 0..<100 { tracer.startSpan("other-\(index)", context: .topLevel).end() }
+        let reported = try #require(reporter.spans.first)
+        #expect(first.context.dapperSpanContext == reported.context)
+    }
+
     @Test func aThrowingWithSpanMarksTheErrorOnceWithItsMessage() throws {
         let (tracer, reporter) = makeBridge()
         #expect(throws: TestFailure.self) {

@@ -152,10 +152,72 @@ import Tracing
         #expect(outgoing == ["b3": "64fe8b2a57d3eff7-\(spanHex)-1-e457b5a2e4d86bd1"])
     }
 
-    @Test func aB3DenyOnlyHeaderCarriesNoTraceAndIsNotAnError() {
-        let (tracer, _) = makeBridge(propagation: .b3Single)
-        #expect(tracer.context(from: ["b3": "0"]).dapperSpanContext == nil)
+    /// `b3: 0` (or `X-B3-Sampled: 0` alone) is an upstream's "do not sample": the request
+    /// starts a new trace that records nothing, whatever our sampler would say, and passes the
+    /// decision on.
+    @Test(arguments: [["b3": "0"], ["X-B3-Sampled": "0"], ["x-b3-sampled": "false"]])
+    func aB3DenyWithoutATraceStartsAnUnsampledTrace(_ headers: [String: String]) throws {
+        let (tracer, reporter) = makeBridge(sampler: AlwaysSampler(), propagation: .b3)
+        let incoming = tracer.context(from: headers)
+        #expect(incoming.dapperSpanContext == nil, "no trace to continue")
         #expect(tracer.malformedHeaderCount == 0)
+        let server = tracer.startSpan("GET /", context: incoming, ofKind: .server)
+        #expect(!server.isRecording)
+        let client = tracer.startSpan("GET /next", context: server.context, ofKind: .client)
+        #expect(!client.isRecording)
+        let outgoing = tracer.headers(for: client.context)
+        let fields = try #require(outgoing["b3"]).split(separator: "-")
+        #expect(fields.count == 2 || fields[2] == "0")
+        #expect(outgoing["x-b3-sampled"] == "0")
+        #expect(outgoing["x-b3-traceid"] == String(fields[0]))
+        client.end()
+        server.end()
+        #expect(reporter.spans.isEmpty)
+    }
+
+    /// `b3: 1` and `b3: d` alone ask for a sampled (or debug) trace without giving one.
+    @Test func aB3AcceptOrDebugWithoutATraceStartsARecordedTrace() throws {
+        let (tracer, reporter) = makeBridge(sampler: NeverSampler(), propagation: .b3)
+        for headers in [["b3": "1"], ["b3": "d"], ["X-B3-Sampled": "1"], ["X-B3-Flags": "1"]] {
+            let span = tracer.startSpan("GET /", context: tracer.context(from: headers), ofKind: .server)
+            #expect(span.isRecording, "\(headers)")
+            span.end()
+        }
+        let spans = reporter.spans
+        #expect(spans.count == 4)
+        #expect(spans.allSatisfy { $0.context.parentID == 0 && $0.context.spanID == $0.context.traceID })
+        #expect(spans.map { $0.context.isDebug } == [false, true, false, true])
+        #expect(Set(spans.map(\.context.traceID)).count == 4)
+    }
+
+    /// A request whose B3 headers leave the decision to us is decided once, by its first span:
+    /// its children inherit the decision instead of asking the sampler again.
+    @Test func aDeferredB3DecisionIsMadeOnceForTheWholeRequest() throws {
+        let sampler = CountingSampler(sampled: false)
+        let (tracer, reporter) = makeBridge(sampler: sampler, propagation: .b3)
+        let incoming = tracer.context(from: ["X-B3-TraceId": "80f198ee56343ba8", "X-B3-SpanId": "e457b5a2e4d86bd1"])
+        tracer.withSpan("GET /order", context: incoming, ofKind: .server) { _ in
+            tracer.withSpan("SELECT orders", ofKind: .client) { span in
+                #expect(!span.isRecording)
+                #expect(tracer.headers(for: span.context)["x-b3-sampled"] == "0")
+            }
+            tracer.withSpan("GET /user", ofKind: .client) { span in #expect(!span.isRecording) }
+        }
+        #expect(sampler.calls == 1)
+        #expect(reporter.spans.isEmpty)
+    }
+
+    @Test func aSampledDeferredDecisionCarriesTheSamplersProbability() throws {
+        let (tracer, reporter) = makeBridge(sampler: ProbabilitySampler(probability: 0.5), propagation: .b3)
+        let incoming = tracer.context(from: ["b3": "80f198ee56343ba8-e457b5a2e4d86bd1"])
+        // The first request of an operation in a second is sampled with probability 1.
+        tracer.withSpan("GET /first-of-its-second", context: incoming, ofKind: .server) { _ in
+            tracer.withSpan("child", ofKind: .client) { _ in }
+        }
+        let spans = reporter.spans
+        try #require(spans.count == 2)
+        #expect(spans.allSatisfy { $0.context.probability == 1 })
+        #expect(spans.allSatisfy { $0.context.traceID == 0x80f1_98ee_5634_3ba8 })
     }
 
     @Test func kratosWinsWhenSeveralFormatsArePresent() {
@@ -175,12 +237,22 @@ import Tracing
         #expect(keys == ["kratos-trace-id", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "b3", "traceparent"])
     }
 
-    @Test func nothingIsInjectedOutsideASpanOrAfterItEnds() {
+    @Test func nothingIsInjectedOutsideASpan() {
         let (tracer, _) = makeBridge(propagation: .all)
         #expect(tracer.headers(for: .topLevel).isEmpty)
-        let span = tracer.startSpan("call", context: .topLevel)
+    }
+
+    /// Work a request started may outlive its span (a `Task` that sends a notification): its
+    /// calls still carry the trace, with the ended span as their parent.
+    @Test func anEndedSpansContextStillPropagatesItsTrace() throws {
+        let (tracer, reporter) = makeBridge(propagation: .kratos)
+        let span = tracer.startSpan("request", context: .topLevel)
+        let open = tracer.headers(for: span.context)
         span.end()
-        #expect(tracer.headers(for: span.context).isEmpty)
+        let ended = tracer.headers(for: span.context)
+        #expect(ended == open)
+        let reported = try #require(reporter.spans.first)
+        #expect(ended["kratos-trace-id"] == reported.context.description)
     }
 
     @Test func randomBytesInEveryHeaderNeverCrashTheExtractor() {

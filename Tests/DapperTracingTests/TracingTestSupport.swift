@@ -1,4 +1,5 @@
 import Dapper
+import Foundation
 import DapperTesting
 import DapperTracing
 import Instrumentation
@@ -45,4 +46,21 @@ extension FinishedSpan {
 
 struct TestFailure: Error, CustomStringConvertible {
     var description: String { "the order service refused" }
+}
+
+/// A sampler that answers the same every time and counts how often it was asked.
+final class CountingSampler: Sampler, @unchecked Sendable {
+    // Safe to share: `count` is only touched under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    private let sampled: Bool
+
+    init(sampled: Bool) { self.sampled = sampled }
+
+    var calls: Int { lock.withLock { count } }
+
+    func decide(traceID: UInt64, operationName: String) -> SamplingDecision {
+        lock.withLock { count += 1 }
+        return sampled ? SamplingDecision(isSampled: true, probability: 1) : .notSampled
+    }
 }
