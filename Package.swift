@@ -146,6 +146,25 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "DapperGRPCTests",
+            dependencies: [
+                "Dapper", "DapperTracing", "DapperGRPC", "DapperTesting",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "DapperHummingbirdTests",
+            dependencies: [
+                "Dapper", "DapperTracing", "DapperHummingbird", "DapperTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
                 "Dapper", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto", "CProtobufC",

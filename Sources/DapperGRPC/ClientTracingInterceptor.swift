@@ -12,6 +12,8 @@ import Tracing
 /// The span ends when the response stream does: with its trailing metadata (status OK,
 /// `rpc.grpc.status_code=0`), or with the error that ended it (the status code, `error=true`
 /// and the message). For a streaming response that is when the last message has been read.
+/// A caller that lets go of the response before that (it broke out of the stream, or never
+/// read it) ends the span then, with `rpc.grpc.response_abandoned=true` and no status.
 ///
 /// ```swift
 /// let client = GRPCClient(transport: transport, interceptors: [ClientTracingInterceptor()])
@@ -28,6 +30,7 @@ public struct ClientTracingInterceptor: ClientInterceptor {
         let span = InstrumentationSystem.tracer.startAnySpan(
             context.descriptor.fullyQualifiedMethod, context: ServiceContext.current ?? .topLevel, ofKind: .client)
         RPCTags.record(context.descriptor, peer: context.remotePeer, on: span)
+        let rpc = RPCSpan(span, side: .client)
         var request = request
         InstrumentationSystem.instrument.inject(span.context, into: &request.metadata, using: MetadataInjector())
 
@@ -35,34 +38,35 @@ public struct ClientTracingInterceptor: ClientInterceptor {
         do {
             response = try await ServiceContext.withValue(span.context) { try await next(request, context) }
         } catch {
-            RPCStatus.end(span, with: error)
+            rpc.end(with: error)
             throw error
         }
         switch response.accepted {
         case .success(var contents):
-            contents.bodyParts = RPCAsyncSequence(wrapping: SpanEndingBodyParts(base: contents.bodyParts, span: span))
+            contents.bodyParts = RPCAsyncSequence(wrapping: SpanEndingBodyParts(base: contents.bodyParts, rpc: rpc))
             response.accepted = .success(contents)
         case .failure(let error):
-            RPCStatus.end(span, with: error)
+            rpc.end(with: error)
         }
         return response
     }
 }
 
 /// A response's body parts that end the call's span with the stream: at the trailing
-/// metadata, at the error, or at the end.
+/// metadata, at the error, or at the end; and, through ``RPCSpan``, when the caller lets go of
+/// the response before that.
 struct SpanEndingBodyParts<Output: Sendable>: AsyncSequence, Sendable {
     typealias Element = StreamingClientResponse<Output>.Contents.BodyPart
     typealias Failure = any Error
 
     let base: RPCAsyncSequence<Element, any Error>
-    let span: any Tracing.Span
+    let rpc: RPCSpan
 
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), span: span) }
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), rpc: rpc) }
 
     struct Iterator: AsyncIteratorProtocol {
         var base: RPCAsyncSequence<Element, any Error>.AsyncIterator
-        let span: any Tracing.Span
+        let rpc: RPCSpan
         var ended = false
 
         mutating func next() async throws -> Element? {
@@ -72,14 +76,14 @@ struct SpanEndingBodyParts<Output: Sendable>: AsyncSequence, Sendable {
                 switch part {
                 case .trailingMetadata, nil:
                     ended = true
-                    RPCStatus.end(span, with: nil)
+                    rpc.end(with: nil)
                 case .message:
                     break
                 }
                 return part
             } catch {
                 ended = true
-                RPCStatus.end(span, with: error)
+                rpc.end(with: error)
                 throw error
             }
         }

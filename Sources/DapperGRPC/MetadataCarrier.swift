@@ -24,6 +24,8 @@ enum RPCTags {
     static let method = "rpc.method"
     static let statusCode = "rpc.grpc.status_code"
     static let peer = "net.peer.name"
+    /// Set on a client span whose caller stopped reading the response before its status.
+    static let abandoned = "rpc.grpc.response_abandoned"
 
     static func record(_ descriptor: MethodDescriptor, peer: String, on span: some Tracing.Span) {
         span.attributes = [

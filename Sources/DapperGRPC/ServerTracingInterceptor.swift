@@ -12,7 +12,8 @@ import Tracing
 /// `rpc.grpc.status_code`; a non-OK status marks it as an error with the status message. It
 /// lasts for the life of the RPC: for a streaming response, until the last message is written
 /// and the status sent, not just until the handler returns the stream (where tracing stops in
-/// Kratos' Go interceptor).
+/// Kratos' Go interceptor). An RPC that gRPC drops before its response is written (the
+/// stream failed first) still ends its span, as an error.
 ///
 /// ```swift
 /// let server = GRPCServer(transport: transport, services: [userService],
@@ -42,48 +43,35 @@ public struct ServerTracingInterceptor: ServerInterceptor {
         let span = InstrumentationSystem.tracer.startAnySpan(
             context.descriptor.fullyQualifiedMethod, context: serviceContext, ofKind: .server)
         RPCTags.record(context.descriptor, peer: context.remotePeer, on: span)
+        let rpc = RPCSpan(span, side: .server)
         let spanContext = span.context
 
         var response: StreamingServerResponse<Output>
         do {
             response = try await ServiceContext.withValue(spanContext) { try await next(request, context) }
         } catch {
-            RPCStatus.end(span, with: error)
+            rpc.end(with: error)
             throw error
         }
         switch response.accepted {
         case .success(var contents):
             let producer = contents.producer
+            // The producer holds the span: if gRPC drops the response without running it (the
+            // stream failed first), the span ends then, as an error.
             contents.producer = { writer in
                 do {
                     let trailers = try await ServiceContext.withValue(spanContext) { try await producer(writer) }
-                    RPCStatus.end(span, with: nil)
+                    rpc.end(with: nil)
                     return trailers
                 } catch {
-                    RPCStatus.end(span, with: error)
+                    rpc.end(with: error)
                     throw error
                 }
             }
             response.accepted = .success(contents)
         case .failure(let error):
-            RPCStatus.end(span, with: error)
+            rpc.end(with: error)
         }
         return response
-    }
-}
-
-/// How an RPC's outcome lands on its span.
-enum RPCStatus {
-    static func end(_ span: any Tracing.Span, with error: (any Error)?) {
-        guard let error else {
-            span.attributes[RPCTags.statusCode] = 0
-            span.end()
-            return
-        }
-        let rpcError = error as? RPCError
-        span.attributes[RPCTags.statusCode] = rpcError?.code.rawValue ?? RPCError.Code.unknown.rawValue
-        span.recordError(error)
-        span.setStatus(SpanStatus(code: .error))
-        span.end()
     }
 }

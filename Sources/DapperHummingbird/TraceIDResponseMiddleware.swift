@@ -5,7 +5,8 @@ import Hummingbird
 import Instrumentation
 
 /// Echoes the request's trace in the response header `kratos-trace-id`, as Kratos servers do,
-/// so that a client (or a person with curl) can look the request up.
+/// so that a client (or a person with curl) can look the request up: on every answer, the
+/// errors included.
 ///
 /// Hummingbird's own `TracingMiddleware` makes the server span (named after the route, with
 /// the HTTP attributes); add this one after it, so that it runs inside that span:
@@ -15,14 +16,21 @@ import Instrumentation
 /// router.add(middleware: TraceIDResponseMiddleware())
 /// ```
 ///
-/// The value is the span's context text (`traceid:spanid:parentid:flags`, SPEC 1). An error
-/// thrown by the route is answered by Hummingbird after this middleware has returned, so
-/// such responses carry the header only when the error is turned into a response here: set
-/// `answersErrors` to do that. The server span is then marked as `TracingMiddleware` would
-/// mark it for the error (`error=true` and the error's message), since that middleware sees
-/// a response instead of the error.
+/// The value is the span's context text (`traceid:spanid:parentid:flags`, SPEC 1).
+///
+/// An error thrown by the route is answered by Hummingbird after this middleware has returned,
+/// so it goes on wrapped in a ``TraceIDResponseError``, which answers as the error would (its
+/// status and response; 500 for an error that is not an `HTTPResponseError`) with the header
+/// added, the way Hummingbird's own middlewares add headers to errors. Middlewares added
+/// before this one (outside it) see the wrapper; its ``TraceIDResponseError/underlying`` is
+/// the route's error.
+///
+/// With `answersErrors`, an `HTTPResponseError` becomes its response here instead, so that
+/// `TracingMiddleware` sees a response, not an error: the server span is then marked as an
+/// error (`error=true` and the error's message) for a 5xx status only, where
+/// `TracingMiddleware` would mark every error, 4xx ones (a "not found") included.
 public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Turn errors into responses here, so that they carry the header too.
+    /// Turn `HTTPResponseError`s into responses here (see the type's documentation).
     public let answersErrors: Bool
 
     /// Creates the middleware.
@@ -33,20 +41,54 @@ public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddlewa
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var response: Response
+        guard let traceID = ServiceContext.current?.dapperSpanContext?.description else {
+            return try await next(request, context)
+        }
         do {
-            response = try await next(request, context)
+            var response = try await next(request, context)
+            response.headers[kratosTraceIDField] = traceID
+            return response
         } catch let error as any HTTPResponseError where answersErrors {
-            response = try error.response(from: request, context: context)
-            if let span = ServiceContext.current?.dapperSpan {
+            var response = try error.response(from: request, context: context)
+            if error.status.code >= 500, let span = ServiceContext.current?.dapperSpan {
                 span.recordError(SpanLogFields(SpanLogField(key: "message", value: String(describing: error))), atWallNanos: nil)
             }
+            response.headers[kratosTraceIDField] = traceID
+            return response
+        } catch {
+            throw TraceIDResponseError(underlying: error, traceID: traceID)
         }
-        if let spanContext = ServiceContext.current?.dapperSpanContext {
-            response.headers[Self.headerName] = spanContext.description
-        }
-        return response
+    }
+}
+
+/// An error thrown by a route, on its way out with the request's trace: it answers as the
+/// route's error would, with the `kratos-trace-id` header added (see
+/// ``TraceIDResponseMiddleware``).
+public struct TraceIDResponseError: HTTPResponseError, CustomStringConvertible {
+    /// The error the route threw.
+    public let underlying: any Error
+    /// The context text answered in `kratos-trace-id`.
+    public let traceID: String
+
+    /// The underlying error's status; 500 for an error that is not an `HTTPResponseError`.
+    public var status: HTTPResponse.Status {
+        (underlying as? any HTTPResponseError)?.status ?? .internalServerError
     }
 
-    private static var headerName: HTTPField.Name { HTTPField.Name(Propagation.kratosTraceIDKey)! }
+    /// The underlying error's description, so that logs and spans show the route's error.
+    public var description: String { String(describing: underlying) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response =
+            if let underlying = underlying as? any HTTPResponseError {
+                try underlying.response(from: request, context: context)
+            } else {
+                Response(status: .internalServerError)
+            }
+        response.headers[kratosTraceIDField] = traceID
+        return response
+    }
 }
+
+/// `kratos-trace-id`, which is a valid field name.
+private let kratosTraceIDField = HTTPField.Name(Propagation.kratosTraceIDKey)!
