@@ -83,11 +83,11 @@ public final class AgentReporter: Reporter {
         let before = counters.statistics
         let target = queue.progress.accepted
         let deadline = ContinuousClock.now + timeout
-        var progress = queue.progress
-        while progress.finished < target, !progress.writerExited, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-            progress = queue.progress
+        await DeadlineWait.until(deadline) {
+            let progress = queue.progress
+            return progress.finished >= target || progress.writerExited
         }
+        let progress = queue.progress
         return result(since: before, pending: max(0, target - progress.finished))
     }
 
@@ -95,9 +95,7 @@ public final class AgentReporter: Reporter {
         let before = counters.statistics
         queue.close()
         let deadline = ContinuousClock.now + timeout
-        while !queue.progress.writerExited, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await DeadlineWait.until(deadline) { queue.progress.writerExited }
         if !queue.progress.writerExited {
             counters.dropped(.closed, queue.removeAll())
         }

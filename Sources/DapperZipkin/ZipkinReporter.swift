@@ -95,11 +95,11 @@ public final class ZipkinReporter: Reporter {
         let target = queue.progress.accepted
         queue.requestFlush()
         let deadline = ContinuousClock.now + timeout
-        var progress = queue.progress
-        while progress.finished < target, !progress.writerExited, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-            progress = queue.progress
+        await DeadlineWait.until(deadline) {
+            let progress = queue.progress
+            return progress.finished >= target || progress.writerExited
         }
+        let progress = queue.progress
         return result(since: before, pending: max(0, target - progress.finished))
     }
 
@@ -107,9 +107,7 @@ public final class ZipkinReporter: Reporter {
         let before = counters.statistics
         queue.close()
         let deadline = ContinuousClock.now + timeout
-        while !queue.progress.writerExited, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await DeadlineWait.until(deadline) { queue.progress.writerExited }
         if !queue.progress.writerExited {
             // Out of time: what is queued is dropped now, and a batch in flight is not tried
             // again (its outcome is counted when its request ends).

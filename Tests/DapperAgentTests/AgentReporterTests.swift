@@ -166,6 +166,23 @@ import Testing
         withExtendedLifetime(stalled) {}
     }
 
+    /// A `ServiceGroup` that is cancelled closes its tracer in a cancelled task: the queued
+    /// spans must still be sent.
+    @Test func closeFromACancelledTaskStillSendsWhatIsQueued() async throws {
+        let directory = temporaryDirectory()
+        let (listener, received) = try startListener(AgentDSN(network: .unixgram, address: directory + "/cancelled.sock"))
+        defer { listener.stop() }
+        let reporter = AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
+        for index in 0..<500 { reporter.report(sampleSpan(index)) }
+        let result = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await reporter.close(timeout: .seconds(5))
+        }.value
+        #expect(result.dropped == 0 && result.pending == 0, "\(result)")
+        #expect(await received.waitFor(500))
+        #expect(reporter.statistics.delivered == 500)
+    }
+
     @Test func anOversizeSpanIsShrunkAndCountedAsTruncated() async throws {
         let directory = temporaryDirectory()
         let (listener, received) = try startListener(AgentDSN(network: .unixgram, address: directory + "/big.sock"))
