@@ -193,9 +193,7 @@ public struct DapperSpan: Trace, Hashable {
         // The error's description is user code: never run it under the span's lock, where
         // code that reads this span (a logger adding trace metadata, say) would deadlock.
         var errorText: (message: String, stack: String?)? = nil
-        if let error, isRecordingOpen {
-            errorText = (String(describing: error), (error as? any StackTraceCarryingError)?.stackTrace)
-        }
+        if let error, isRecordingOpen { errorText = ErrorDescription.describe(error) }
         finishDescribed(errorText, endTimeNanos: endTimeNanos)
     }
 

@@ -21,17 +21,21 @@ public struct DapperDistributedSpan: Tracing.Span {
     public let span: DapperSpan
     private let unrecordedName: String
     public let context: ServiceContext
+    /// An unsampled root's context, which `end` gives back to ``UnsampledContextCache``.
+    private let recyclesContext: Bool
 
     init(span: DapperSpan, context: ServiceContext) {
         self.span = span
         self.unrecordedName = ""
         self.context = context
+        self.recyclesContext = false
     }
 
-    init(unrecorded operationName: String, context: ServiceContext) {
+    init(unrecorded operationName: String, context: ServiceContext, recyclesContext: Bool = false) {
         self.span = .noop
         self.unrecordedName = operationName
         self.context = context
+        self.recyclesContext = recyclesContext
     }
 
     /// The operation name; renaming an unrecorded span does nothing.
@@ -72,9 +76,10 @@ public struct DapperDistributedSpan: Tracing.Span {
         // Describing an error is user code: only for a span that records it, and outside
         // the span's lock.
         guard span.isRecordingOpen else { return }
-        let message = SpanLogField(key: "message", value: String(describing: error))
+        let description = ErrorDescription.describe(error)
+        let message = SpanLogField(key: "message", value: description.message)
         var fields: SpanLogFields
-        if let stack = (error as? any StackTraceCarryingError)?.stackTrace {
+        if let stack = description.stack {
             fields = SpanLogFields(message, SpanLogField(key: "stack", value: stack))
         } else {
             fields = SpanLogFields(message)
@@ -93,7 +98,10 @@ public struct DapperDistributedSpan: Tracing.Span {
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        guard !span.isNoop else { return }
+        guard !span.isNoop else {
+            if recyclesContext { UnsampledContextCache.give(context) }
+            return
+        }
         span.finish(error: nil, endTimeNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
     }
 }

@@ -55,7 +55,9 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         let spanKind = Dapper.SpanKind(kind)
         // Read only for a recorded span.
         func start() -> Int64? { Int64(clamping: instant().nanosecondsSinceEpoch) }
-        switch parentContext[DapperTraceKey.self] {
+        // A request's first span usually starts from an empty context: no lookup (a hash and
+        // a cast) for that one.
+        switch parentContext.isEmpty ? nil : parentContext[DapperTraceKey.self] {
         case .span(let parent):
             let child = parent.child(operationName, kind: spanKind, startWallNanos: start)
             return recorded(child, operationName, parentContext)
@@ -95,7 +97,13 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)
             guard root.isSampled || root.isDebug else {
-                return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+                guard parentContext.isEmpty else {
+                    return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+                }
+                // The usual request: nothing in its context yet. Its context is recycled.
+                var context: ServiceContext = UnsampledContextCache.take() ?? parentContext
+                context[DapperTraceKey.self] = .propagated(PropagatedContext(root))
+                return DapperDistributedSpan(unrecorded: operationName, context: context, recyclesContext: true)
             }
             let span = tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start())
             return recorded(span, operationName, parentContext)

@@ -103,6 +103,38 @@ import Tracing
         #expect(first.context.dapperSpanContext == reported.context)
     }
 
+    /// Unsampled roots reuse the contexts of earlier ones (see `UnsampledContextCache`): a
+    /// context someone kept is never changed by that.
+    @Test func aKeptUnsampledContextIsNotChangedByTheNextRequest() throws {
+        let (tracer, _) = makeBridge(sampler: NeverSampler())
+        let first = tracer.startSpan("first", context: .topLevel, ofKind: .server)
+        let kept = first.context
+        let firstTrace = try #require(kept.dapperSpanContext)
+        first.end()
+        for index in 0..<20 {
+            let next = tracer.startSpan("next-\(index)", context: .topLevel, ofKind: .server)
+            #expect(next.context.dapperSpanContext?.traceID != firstTrace.traceID)
+            next.end()
+        }
+        #expect(kept.dapperSpanContext == firstTrace)
+    }
+
+    @Test func anUnsampledRootKeepsWhatItsContextAlreadyHeld() throws {
+        let (tracer, _) = makeBridge(sampler: NeverSampler())
+        // Fill the thread's cache first.
+        for _ in 0..<4 { tracer.startSpan("warm", context: .topLevel).end() }
+        var parent = ServiceContext.topLevel
+        parent[RequestIDKey.self] = "req-1"
+        let span = tracer.startSpan("GET /", context: parent, ofKind: .server)
+        #expect(span.context[RequestIDKey.self] == "req-1")
+        #expect(span.context.dapperSpanContext != nil)
+        span.end()
+        let next = tracer.startSpan("GET /", context: .topLevel, ofKind: .server)
+        #expect(next.context[RequestIDKey.self] == nil)
+        #expect(next.context.count == 1)
+        next.end()
+    }
+
     @Test func aThrowingWithSpanMarksTheErrorOnceWithItsMessage() throws {
         let (tracer, reporter) = makeBridge()
         #expect(throws: TestFailure.self) {
@@ -230,4 +262,8 @@ import Tracing
         #expect(reporter.spans.count == 1)
         tracer.forceFlush()
     }
+}
+
+private enum RequestIDKey: ServiceContextKey {
+    typealias Value = String
 }

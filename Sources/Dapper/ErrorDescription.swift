@@ -1,0 +1,32 @@
+import Synchronization
+
+/// What a span logs for an error behind `any Error`: its description (the `message` field)
+/// and, for a ``StackTraceCarryingError``, its stack trace (the `stack` field).
+///
+/// Describing an existential error takes dynamic casts through the runtime's conformance
+/// cache, several hundred instructions each: `String(describing:)` alone tries
+/// `TextOutputStreamable`, then `CustomStringConvertible`, and the stack needs one more. Most
+/// services throw a handful of error types, over and over, so the last type found to need no
+/// more than its `description` is remembered and skips the two casts that would fail.
+package enum ErrorDescription {
+    /// The type of the last error found to be `CustomStringConvertible`, not
+    /// `TextOutputStreamable` and not a ``StackTraceCarryingError`` (a type's conformances do
+    /// not change while the process runs); 0 for none.
+    private static let plainType = Atomic<UInt>(0)
+
+    /// The message and stack of `error`, as ``Trace/finish(error:)`` logs them; the same text
+    /// as `String(describing: error)`.
+    package static func describe(_ error: any Error) -> (message: String, stack: String?) {
+        let type = UInt(bitPattern: ObjectIdentifier(Swift.type(of: error)))
+        if plainType.load(ordering: .relaxed) == type, let describable = error as? any CustomStringConvertible {
+            return (describable.description, nil)
+        }
+        let stack = (error as? any StackTraceCarryingError)?.stackTrace
+        // `String(describing:)` prefers `TextOutputStreamable`, then `CustomStringConvertible`.
+        if !(error is any TextOutputStreamable), let describable = error as? any CustomStringConvertible {
+            if stack == nil { plainType.store(type, ordering: .relaxed) }
+            return (describable.description, stack)
+        }
+        return (String(describing: error), stack)
+    }
+}
