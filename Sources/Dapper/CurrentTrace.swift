@@ -1,9 +1,46 @@
+import Synchronization
+
 /// The span that the current task is working in: the Swift counterpart of the original's
 /// `trace.FromContext(ctx)`; `nil` outside ``withCurrentTrace(_:_:)``.
-public var currentTrace: (any Trace)? { CurrentTraceStorage.value }
+///
+/// Where an instrumentation API keeps its own current span (DapperTracing's
+/// swift-distributed-tracing bridge, inside `withSpan` or a Hummingbird or gRPC server span),
+/// that span is the current trace when no ``withCurrentTrace(_:_:)`` is open inside it.
+public var currentTrace: (any Trace)? { CurrentTraceStorage.value ?? CurrentTraceFallback.trace }
+
+/// The current trace of Dapper's own API only (``withCurrentTrace(_:_:)``), for an
+/// instrumentation API that continues it.
+package var currentTraceOfDapperAPI: (any Trace)? { CurrentTraceStorage.value }
 
 private enum CurrentTraceStorage {
     @TaskLocal static var value: (any Trace)?
+}
+
+/// Where ``currentTrace`` looks when Dapper's own task-local holds nothing: set once, by an
+/// instrumentation API that keeps a current span of its own.
+package enum CurrentTraceFallback {
+    private final class Provider: Sendable {
+        let trace: @Sendable () -> (any Trace)?
+        init(_ trace: @escaping @Sendable () -> (any Trace)?) { self.trace = trace }
+    }
+
+    /// The address of the installed provider, which is never freed; 0 for none.
+    private static let provider = Atomic<UInt>(0)
+
+    /// Installs `trace` as the fallback, unless one is installed already (the first wins).
+    package static func install(_ trace: @escaping @Sendable () -> (any Trace)?) {
+        let box = Unmanaged.passRetained(Provider(trace))
+        let address = UInt(bitPattern: box.toOpaque())
+        if !provider.compareExchange(expected: 0, desired: address, ordering: .acquiringAndReleasing).exchanged {
+            box.release()
+        }
+    }
+
+    static var trace: (any Trace)? {
+        let address = provider.load(ordering: .acquiring)
+        guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
+        return Unmanaged<Provider>.fromOpaque(pointer).takeUnretainedValue().trace()
+    }
 }
 
 /// Runs `body` with `trace` as ``currentTrace``: the counterpart of `trace.NewContext`.

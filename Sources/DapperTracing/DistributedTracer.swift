@@ -37,6 +37,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         self.tracer = tracer
         self.formats = formats
         self.counters = Counters()
+        DapperAPIInterop.installed
     }
 
     /// Requests whose trace header was present but malformed (they started new traces).
@@ -94,6 +95,10 @@ public struct DapperDistributedTracer: Tracing.Tracer {
                 remote.spanContext, operationName: operationName, kind: spanKind, startWallNanos: start)
             return recorded(span, operationName, parentContext)
         case nil:
+            // Inside Dapper's own `withTrace`: a child of its span (see `DapperAPIInterop`).
+            if let native = currentTraceOfDapperAPI as? DapperSpan, !native.isNoop {
+                return recorded(native.child(operationName, kind: spanKind, startWallNanos: start), operationName, parentContext)
+            }
             let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)
             guard root.isSampled || root.isDebug else {
