@@ -18,6 +18,10 @@ public struct DapperSpan: Trace, Hashable {
     public static let maxTags = 128
     /// The log that reaches this count brings the `too many logs` marker.
     public static let maxLogs = 256
+    /// References beyond this count are dropped, and the span gets the tag
+    /// `trace.error = "too many references"` (a batch consumer linking every message it read
+    /// would otherwise make a span too large to send).
+    public static let maxReferences = 128
 
     init(storage: SpanStorage?, generation: UInt64) {
         self.storage = storage
@@ -157,7 +161,7 @@ public struct DapperSpan: Trace, Hashable {
     public func addReference(_ reference: SpanReference) {
         storage?.withLockedState { state in
             guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            state.references.append(reference)
+            state.appendReference(reference)
         }
     }
 

@@ -71,6 +71,8 @@ struct SpanState {
     var tags: [SpanTag] = []
     var logs: [SpanLog] = []
     var references: [SpanReference] = []
+    /// Whether a reference beyond ``DapperSpan/maxReferences`` was dropped (and the marker set).
+    var hasDroppedReferences = false
 
     /// A span's tags beyond this capacity are not kept by a recycled storage.
     static let retainedTagCapacity = 32
@@ -95,6 +97,7 @@ struct SpanState {
         isRecording = context.isSampled || context.isDebug
         children = 0
         isMarkedAsError = false
+        hasDroppedReferences = false
         if isRecording {
             (startWallNanos, startMonotonicNanos) = SpanClock.now()
             if let givenStart {
@@ -139,6 +142,19 @@ struct SpanState {
         if sharedTagCount + tags.count == DapperSpan.maxTags {
             tags.append(SpanTag(key: SpanTagKey.traceError, value: .string("too many tags")))
         }
+    }
+
+    /// Adds a reference under ``DapperSpan/maxReferences``: the first one over it brings the
+    /// marker tag instead.
+    mutating func appendReference(_ reference: SpanReference) {
+        guard references.count < DapperSpan.maxReferences else {
+            if !hasDroppedReferences {
+                hasDroppedReferences = true
+                appendTag(SpanTag(key: SpanTagKey.traceError, value: .string("too many references")))
+            }
+            return
+        }
+        references.append(reference)
     }
 
     /// Adds a log entry under the limit of SPEC 4.

@@ -2,8 +2,8 @@ import Dapper
 import Logging
 import ServiceLifecycle
 
-/// Runs a tracer's reporters for the life of a swift-service-lifecycle `ServiceGroup`: on
-/// graceful shutdown (or cancellation) it closes the tracer, so that the spans still queued
+/// Runs tracers' reporters for the life of a swift-service-lifecycle `ServiceGroup`: on
+/// graceful shutdown (or cancellation) it closes the tracers, so that the spans still queued
 /// are sent before the process exits, and logs what was delivered and dropped.
 ///
 /// ```swift
@@ -16,17 +16,25 @@ import ServiceLifecycle
 /// ```
 ///
 /// List it after the services that make spans: a `ServiceGroup` shuts its services down in
-/// reverse order, so the tracer closes once they have stopped.
+/// reverse order, so the tracers close once they have stopped. A process that hosts several
+/// services, each with its own ``DapperTracer`` (`TracerSelectionMiddleware`,
+/// `ServerTracingInterceptor(tracer:)`), gives them all: ``init(tracers:shutdownTimeout:logger:)``.
 public struct DapperTracerService: Service {
-    /// The tracer whose reporters are closed at shutdown.
-    public let tracer: DapperTracer
+    /// The tracers whose reporters are closed at shutdown.
+    public let tracers: [DapperTracer]
     /// How long closing may take before the remaining spans are dropped (and counted).
     public let shutdownTimeout: Duration
     private let logger: Logger
 
-    /// Creates the service.
+    /// Creates the service for one tracer.
     public init(tracer: DapperTracer, shutdownTimeout: Duration = .seconds(5), logger: Logger) {
-        self.tracer = tracer
+        self.init(tracers: [tracer], shutdownTimeout: shutdownTimeout, logger: logger)
+    }
+
+    /// Creates the service for several tracers, closed together (within one
+    /// `shutdownTimeout`) at shutdown.
+    public init(tracers: [DapperTracer], shutdownTimeout: Duration = .seconds(5), logger: Logger) {
+        self.tracers = tracers
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
     }
@@ -34,10 +42,21 @@ public struct DapperTracerService: Service {
     public func run() async throws {
         // Returns on graceful shutdown; throws on cancellation, which ends the service too.
         try? await gracefulShutdown()
-        let result = await tracer.close(timeout: shutdownTimeout)
-        logger.info(
-            "Dapper tracer closed",
-            metadata: ["delivered": "\(result.delivered)", "dropped": "\(result.dropped)", "pending": "\(result.pending)", "service": "\(tracer.serviceName)"]
-        )
+        let timeout = shutdownTimeout
+        let logger = logger
+        await withTaskGroup(of: Void.self) { group in
+            for tracer in tracers {
+                group.addTask {
+                    let result = await tracer.close(timeout: timeout)
+                    logger.info(
+                        "Dapper tracer closed",
+                        metadata: [
+                            "delivered": "\(result.delivered)", "dropped": "\(result.dropped)",
+                            "pending": "\(result.pending)", "service": "\(tracer.serviceName)",
+                        ]
+                    )
+                }
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ import Dapper
 /// single-threaded: give each writer thread its own.
 ///
 /// A span larger than ``maximumSize`` is shrunk (SPEC 7): log entries are dropped from the
-/// end, then tags, and the tag `trace.error = "span truncated"` is added. What was dropped is
+/// end, then references, then tags, and the tag `trace.error = "span truncated"` is added. What was dropped is
 /// reported in ``SpanEncoding``. A span that is too large even with no tags and logs left
 /// throws ``SpanEncodingError/oversize(size:limit:)``.
 ///
@@ -281,6 +281,13 @@ public final class SpanEncoder {
             message.pointee.n_logs -= 1
             encoding.droppedLogs += 1
         }
+        while size > maximumSize, message.pointee.n_references > 0 {
+            let last = message.pointee.references[message.pointee.n_references - 1]!
+            // Field 22: a two-byte key.
+            size -= 1 + Self.embeddedSize(dapper__trace__span_ref__get_packed_size(last))
+            message.pointee.n_references -= 1
+            encoding.droppedReferences += 1
+        }
         var ownTags = message.pointee.n_tags
         while size > maximumSize, ownTags > 0 {
             size -= Self.embeddedSize(dapper__trace__tag__get_packed_size(tags.structs + ownTags - 1))
@@ -312,14 +319,17 @@ public struct SpanEncoding: Sendable, Hashable {
     public var droppedLogs: Int = 0
     /// Tags dropped from the end of the span.
     public var droppedTags: Int = 0
+    /// References dropped from the end of the span (after the logs, before the tags).
+    public var droppedReferences: Int = 0
 
     /// Whether the span was shrunk (and so carries `trace.error = "span truncated"`).
-    public var isTruncated: Bool { droppedLogs > 0 || droppedTags > 0 }
+    public var isTruncated: Bool { droppedLogs > 0 || droppedTags > 0 || droppedReferences > 0 }
 
     /// Creates the value of a complete encoding.
-    public init(droppedLogs: Int = 0, droppedTags: Int = 0) {
+    public init(droppedLogs: Int = 0, droppedTags: Int = 0, droppedReferences: Int = 0) {
         self.droppedLogs = droppedLogs
         self.droppedTags = droppedTags
+        self.droppedReferences = droppedReferences
     }
 }
 

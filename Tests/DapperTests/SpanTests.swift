@@ -262,6 +262,17 @@ import Testing
         #expect(reporter.spans[0].references == [reference])
     }
 
+    @Test func referencesBeyond128AreDroppedWithOneMarker() throws {
+        let (tracer, reporter) = makeTracer()
+        let span = tracer.new("batch")
+        for index in 0..<300 { span.addReference(SpanReference(kind: .followsFrom, traceID: 1, spanID: UInt64(index + 1))) }
+        span.finish()
+        let reported = try #require(reporter.spans.first)
+        #expect(reported.references.count == DapperSpan.maxReferences)
+        #expect(reported.references.map(\.spanID) == (1...128).map(UInt64.init))
+        #expect(reported.tags.filter { $0.key == "trace.error" }.map(\.value) == [.string("too many references")])
+    }
+
     // MARK: Tag and log limits
 
     /// 4 default tags and `span.kind` count towards the 128: the 123rd own tag reaches 128 and

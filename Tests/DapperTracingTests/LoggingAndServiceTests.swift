@@ -78,4 +78,18 @@ final class CapturingLogHandler: LogHandler, Sendable {
         #expect(reporter.isClosed)
         #expect(reporter.spans.count == 1)
     }
+
+    @Test func theServiceClosesEveryTracerItIsGiven() async throws {
+        let (first, firstReporter) = makeBridge(service: "gateway")
+        let (second, secondReporter) = makeBridge(service: "order")
+        let service = DapperTracerService(tracers: [first.tracer, second.tracer], logger: Logger(label: "test"))
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await service.run() }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(firstReporter.isClosed && secondReporter.isClosed)
+    }
 }

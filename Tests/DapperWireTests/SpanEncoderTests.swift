@@ -104,6 +104,21 @@ import Testing
         #expect(decoded.tags.last == SpanTag(key: "trace.error", value: .string("span truncated")))
     }
 
+    @Test func anOversizeSpanLosesReferencesAfterItsLogsAndBeforeItsTags() throws {
+        var span = bigSpan(logs: 3, tags: 10)
+        // 2 000 references of about 24 bytes: more than the 32 KiB on their own.
+        span.references = (0..<2000).map { SpanReference(kind: .followsFrom, traceID: 0xffff_ffff_ffff, spanID: UInt64($0) << 40) }
+        let (bytes, encoding) = try SpanEncoder().withEncodedBytes(of: span) { (Array($0), $1) }
+        #expect(bytes.count <= SpanEncoder.defaultMaximumSize)
+        #expect(encoding.droppedLogs == 3)
+        #expect(encoding.droppedReferences > 0 && encoding.droppedReferences < 2000)
+        #expect(encoding.droppedTags == 0)
+        let decoded = try SpanDecoder().decode(bytes)
+        #expect(decoded.references == Array(span.references.prefix(2000 - encoding.droppedReferences)))
+        #expect(Array(decoded.tags.dropLast()) == Array(span.tags))
+        #expect(decoded.tags.last == SpanTag(key: "trace.error", value: .string("span truncated")))
+    }
+
     @Test func aSpanWhoseNamesAloneAreTooLargeIsRejected() {
         let span = bigSpan(logs: 1, tags: 1, operationName: String(repeating: "o", count: 40_000))
         #expect(throws: SpanEncodingError.self) { try SpanEncoder().encode(span) }
