@@ -9,11 +9,22 @@ import Synchronization
 public var currentTrace: (any Trace)? { CurrentTraceStorage.value ?? CurrentTraceFallback.trace }
 
 /// The current trace of Dapper's own API only (``withCurrentTrace(_:_:)``), for an
-/// instrumentation API that continues it.
-package var currentTraceOfDapperAPI: (any Trace)? { CurrentTraceStorage.value }
+/// instrumentation API that continues it. A process that never calls `withCurrentTrace`
+/// pays no task-local lookup here.
+package var currentTraceOfDapperAPI: (any Trace)? {
+    CurrentTraceStorage.isUsed.load(ordering: .relaxed) ? CurrentTraceStorage.value : nil
+}
 
 private enum CurrentTraceStorage {
     @TaskLocal static var value: (any Trace)?
+
+    /// Set by the first ``withCurrentTrace(_:_:)``. A task that sees a current trace was
+    /// created after its parent set this, so the relaxed load sees it too.
+    static let isUsed = Atomic<Bool>(false)
+
+    static func markUsed() {
+        if !isUsed.load(ordering: .relaxed) { isUsed.store(true, ordering: .relaxed) }
+    }
 }
 
 /// Where ``currentTrace`` looks when Dapper's own task-local holds nothing: set once, by an
@@ -45,7 +56,8 @@ package enum CurrentTraceFallback {
 
 /// Runs `body` with `trace` as ``currentTrace``: the counterpart of `trace.NewContext`.
 public func withCurrentTrace<Result>(_ trace: any Trace, _ body: () throws -> Result) rethrows -> Result {
-    try CurrentTraceStorage.$value.withValue(trace, operation: body)
+    CurrentTraceStorage.markUsed()
+    return try CurrentTraceStorage.$value.withValue(trace, operation: body)
 }
 
 /// Runs `body` with `trace` as ``currentTrace`` (asynchronous).
@@ -54,7 +66,8 @@ public func withCurrentTrace<Result>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: () async throws -> Result
 ) async rethrows -> Result {
-    try await CurrentTraceStorage.$value.withValue(trace, operation: body, isolation: isolation)
+    CurrentTraceStorage.markUsed()
+    return try await CurrentTraceStorage.$value.withValue(trace, operation: body, isolation: isolation)
 }
 
 /// Runs `body` in a new span named `operationName`: a child (``Trace/fork(_:_:)``) of
