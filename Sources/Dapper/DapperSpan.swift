@@ -1,8 +1,9 @@
 /// The span of ``DapperTracer``: a handle on recycled storage (see ``Trace`` for the API).
 ///
 /// The handle carries the storage and the generation it was issued for; once the span is
-/// finished the storage moves on to other spans and every call through this handle does
-/// nothing. A handle with no storage is the no-op span, which the guards of SPEC 3 return.
+/// finished every call through this handle does nothing, and the storage goes back to the
+/// pool, which hands it to a new span only when no handle references it any more. A handle
+/// with no storage is the no-op span, which the guards of SPEC 3 return.
 public struct DapperSpan: Trace, Hashable {
     let storage: SpanStorage?
     let generation: UInt64

@@ -21,6 +21,9 @@ package enum ErrorDescription {
         if plainType.load(ordering: .relaxed) == type, let describable = error as? any CustomStringConvertible {
             return (describable.description, nil)
         }
+        // A wrapper that only carries an error on (Hummingbird's answer with the trace header)
+        // is described as the error it carries, stack included.
+        if let wrapper = error as? any WrappingError { return describe(wrapper.underlying) }
         let stack = (error as? any StackTraceCarryingError)?.stackTrace
         // `String(describing:)` prefers `TextOutputStreamable`, then `CustomStringConvertible`.
         if !(error is any TextOutputStreamable), let describable = error as? any CustomStringConvertible {
@@ -29,4 +32,11 @@ package enum ErrorDescription {
         }
         return (String(describing: error), stack)
     }
+}
+
+/// An error that carries another one on unchanged (adding, say, a response header), which
+/// spans describe as the error it carries: its message and its stack.
+package protocol WrappingError: Error {
+    /// The error carried.
+    var underlying: any Error { get }
 }

@@ -31,7 +31,7 @@ final class SpanPool: Sendable {
     /// A storage that a handle still references (a `DapperSpan` kept after its `finish`, or a
     /// swift-distributed-tracing context that outlived its span) is not reused but let go: the
     /// handle keeps it alive, so the finished span's identifiers stay readable through it
-    /// (``DapperSpan/endedContext``) and a stale handle never shares storage with a live span.
+    /// (`DapperSpan.contextEvenIfFinished`) and a stale handle never shares storage with a live span.
     @inline(__always)
     static func take() -> SpanStorage {
         let local = ThreadLocalState.current

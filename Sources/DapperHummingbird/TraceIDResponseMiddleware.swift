@@ -41,30 +41,40 @@ public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddlewa
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let traceID = ServiceContext.current?.dapperSpanContext?.description else {
-            return try await next(request, context)
-        }
+        let traceID = ServiceContext.current?.dapperSpanContext?.description
         do {
             var response = try await next(request, context)
-            response.headers[kratosTraceIDField] = traceID
+            if let traceID { response.headers[kratosTraceIDField] = traceID }
             return response
         } catch let error as any HTTPResponseError where answersErrors {
-            var response = try error.response(from: request, context: context)
+            var response: Response
+            do {
+                response = try error.response(from: request, context: context)
+            } catch {
+                // The error could not make its own answer: it goes on like any other.
+                throw Self.carrying(traceID, error)
+            }
             if error.status.code >= 500, let span = ServiceContext.current?.dapperSpan {
                 span.recordError(SpanLogFields(SpanLogField(key: "message", value: String(describing: error))), atWallNanos: nil)
             }
-            response.headers[kratosTraceIDField] = traceID
+            if let traceID { response.headers[kratosTraceIDField] = traceID }
             return response
         } catch {
-            throw TraceIDResponseError(underlying: error, traceID: traceID)
+            throw Self.carrying(traceID, error)
         }
+    }
+
+    /// `error` with the trace header to add to its answer, if there is a trace.
+    private static func carrying(_ traceID: String?, _ error: any Error) -> any Error {
+        guard let traceID else { return error }
+        return TraceIDResponseError(underlying: error, traceID: traceID)
     }
 }
 
 /// An error thrown by a route, on its way out with the request's trace: it answers as the
 /// route's error would, with the `kratos-trace-id` header added (see
 /// ``TraceIDResponseMiddleware``).
-public struct TraceIDResponseError: HTTPResponseError, CustomStringConvertible {
+public struct TraceIDResponseError: HTTPResponseError, CustomStringConvertible, WrappingError {
     /// The error the route threw.
     public let underlying: any Error
     /// The context text answered in `kratos-trace-id`.

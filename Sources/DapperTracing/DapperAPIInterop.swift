@@ -4,15 +4,16 @@ import Instrumentation
 /// Dapper's own API (`currentTrace`, `withTrace`, `injectTrace`) and swift-distributed-tracing
 /// (`withSpan`, Hummingbird, gRPC) in one process see each other's current span:
 ///
-/// - inside a bridged span, `currentTrace` is that span (when no `withCurrentTrace` is open
-///   inside it), so `withTrace` makes its children and `injectTrace` propagates it; in an
-///   unsampled request it is an ``UnsampledTrace``, which propagates the trace and records
-///   nothing;
-/// - inside `withTrace` (and no bridged span), a new bridged span is a child of Dapper's
-///   current trace.
+/// - where no `withCurrentTrace` is open, `currentTrace` is the span of the task's
+///   `ServiceContext` (inside `withSpan`, a Hummingbird or gRPC server span, or a task started
+///   in one), so `withTrace` makes its children and `injectTrace` propagates it: an
+///   ``InheritedTrace`` for a recorded span, an ``UnsampledTrace`` in an unsampled request;
+/// - inside `withCurrentTrace` with no Dapper span in the `ServiceContext`, a new bridged span
+///   (other than a server or consumer span, which starts work of its own) is a child of
+///   Dapper's current trace.
 ///
-/// Each API nests within itself first: a `withSpan` inside a `withTrace` inside another
-/// `withSpan` is a child of the outer `withSpan`'s span, in the same trace.
+/// Each API looks at its own task-local first: a `withSpan` inside a `withCurrentTrace`
+/// inside another `withSpan` is a child of the outer `withSpan`'s span, in the same trace.
 enum DapperAPIInterop {
     /// Installs the bridge's spans as `currentTrace`'s fallback; done once, by the first
     /// ``DapperDistributedTracer``.
@@ -21,15 +22,64 @@ enum DapperAPIInterop {
             guard let context = ServiceContext.current else { return nil }
             switch context.isEmpty ? nil : context[DapperTraceKey.self] {
             case .span(let span):
-                return span
-            case .propagated(let remote) where !remote.isDecisionOnly && !remote.isSampled && !remote.isDebug:
+                return InheritedTrace(span)
+            case .propagated(let remote)
+            where !remote.isDecisionOnly && !remote.samplingDeferred && !remote.isSampled && !remote.isDebug:
                 return UnsampledTrace(remote.spanContext)
             case .propagated, nil:
-                // A sampled peer's context before a span of ours exists: nothing to fork yet.
+                // A sampled peer's context (or a decision still to make) before a span of ours
+                // exists: nothing to fork yet.
                 return nil
             }
         }
     }()
+}
+
+/// A bridged span as Dapper's ``Dapper/currentTrace``: the span of the task's
+/// `ServiceContext`, which the task may outlive (work a request started, still running after
+/// the request's span ended).
+///
+/// It is the span itself (tags, logs, `setTitle` and `finish` go to it, and do nothing once it
+/// has ended, as on any finished span), except that it continues its trace after its end: its
+/// ``context`` is still its context, so `injectTrace` propagates it, and ``fork(_:_:)`` and
+/// ``follow(_:_:)`` still make children of it, as the bridge's own spans in such a task are.
+public struct InheritedTrace: Trace, Hashable {
+    /// The span.
+    public let span: DapperSpan
+
+    init(_ span: DapperSpan) {
+        self.span = span
+    }
+
+    public var context: SpanContext? { span.contextEvenIfFinished }
+
+    public func fork(_ serviceName: String, _ operationName: String) -> InheritedTrace {
+        InheritedTrace(span.child(operationName, kind: .client, startWallNanos: { nil }))
+    }
+
+    public func follow(_ serviceName: String, _ operationName: String) -> InheritedTrace {
+        InheritedTrace(span.child(operationName, kind: .producer, startWallNanos: { nil }))
+    }
+
+    @discardableResult
+    public func setTag(_ tag: SpanTag) -> InheritedTrace {
+        span.setTag(tag)
+        return self
+    }
+
+    @discardableResult
+    public func setLog(_ fields: SpanLogFields) -> InheritedTrace {
+        span.setLog(fields)
+        return self
+    }
+
+    public func setTitle(_ operationName: String) { span.setTitle(operationName) }
+
+    public func visit(_ body: (_ key: String, _ value: String) -> Void) {
+        if let context { body(Propagation.kratosTraceIDKey, context.description) }
+    }
+
+    public func finish(error: (any Error)?) { span.finish(error: error) }
 }
 
 /// A span of an unsampled trace that needs no storage: it records nothing, and it passes the

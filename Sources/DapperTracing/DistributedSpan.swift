@@ -99,6 +99,8 @@ public struct DapperDistributedSpan: Tracing.Span {
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard !span.isNoop else {
+            // A second `end` gives it back twice: harmless, since the root that takes the
+            // second copy finds it shared and copies it (copy-on-write), as without the cache.
             if recyclesContext { UnsampledContextCache.give(context) }
             return
         }

@@ -67,11 +67,15 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             // new trace that obeys it.
             let tracer = parentContext.dapperTracer ?? tracer
             let traceID = IdentifierGenerator.next()
-            let root = SpanContext(traceID: traceID, spanID: traceID, flags: remote.spanFlags)
-            return root.isSampled || root.isDebug
-                ? recorded(tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start()),
-                    operationName, parentContext)
-                : unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+            let root = SpanContext(
+                traceID: traceID, spanID: traceID, flags: remote.spanFlags, probability: remote.isSampled ? 1 : 0)
+            guard root.isSampled || root.isDebug else {
+                return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+            }
+            let span = tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start())
+            // As `new(_:debug:)` marks a debug root.
+            if root.isDebug { span.setTag(SpanTag(key: SpanTagKey.debug, value: .bool(true))) }
+            return recorded(span, operationName, parentContext)
         case .propagated(let remote) where remote.samplingDeferred:
             // The peer left the decision to us (B3 without a sampling state): the sampler makes
             // it once, and the children inherit it.
@@ -95,9 +99,21 @@ public struct DapperDistributedTracer: Tracing.Tracer {
                 remote.spanContext, operationName: operationName, kind: spanKind, startWallNanos: start)
             return recorded(span, operationName, parentContext)
         case nil:
-            // Inside Dapper's own `withTrace`: a child of its span (see `DapperAPIInterop`).
-            if let native = currentTraceOfDapperAPI as? DapperSpan, !native.isNoop {
-                return recorded(native.child(operationName, kind: spanKind, startWallNanos: start), operationName, parentContext)
+            // Inside Dapper's own `withTrace`: a child of its span (see `DapperAPIInterop`). Not
+            // for a server or consumer span, which starts a request or a message's work: one
+            // started in a task that inherited a long-lived `withTrace` (a server run inside
+            // one) is not part of that trace.
+            if kind != .server, kind != .consumer,
+                let native = (currentTraceOfDapperAPI as? DapperSpan) ?? (currentTraceOfDapperAPI as? InheritedTrace)?.span,
+                !native.isNoop
+            {
+                let child = native.child(operationName, kind: spanKind, startWallNanos: start)
+                guard child.isNoop else { return recorded(child, operationName, parentContext) }
+                // The guards of SPEC 3 refused a child: its spans and calls go on in the
+                // native span's trace, as the native span's own refused children do.
+                var context = parentContext
+                context[DapperTraceKey.self] = .span(native)
+                return DapperDistributedSpan(unrecorded: operationName, context: context)
             }
             let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)

@@ -41,6 +41,16 @@ import Tracing
         #expect(span.logs.flatMap(\.fields).contains { $0.key == "message" && $0.value == "the disk is on fire" })
     }
 
+    /// The header's wrapper does not hide what spans log of the route's error: a stack trace
+    /// stays.
+    @Test func aRoutesStackTraceIsStillLoggedThroughTheWrapper() async throws {
+        let (responses, spans) = try await serve(["/users/stack"])
+        #expect(responses.first?.status == .internalServerError)
+        let fields = try #require(spans.first).logs.flatMap(\.fields)
+        #expect(fields.contains(SpanLogField(key: "message", value: "lost the disk")))
+        #expect(fields.contains(SpanLogField(key: "stack", value: "frame 0: write")))
+    }
+
     /// With `answersErrors`, only a 5xx marks the server span as an error: a 404 is an answer.
     @Test func answeringErrorsMarksOnlyServerErrors() async throws {
         let (responses, spans) = try await serve(["/users/404", "/users/500", "/users/boom"], answersErrors: true)
@@ -99,6 +109,7 @@ import Tracing
                 case "404": throw HTTPError(.notFound, message: "no user \(id)")
                 case "500": throw HTTPError(.internalServerError, message: "database down")
                 case "boom": throw Boom()
+                case "stack": throw Traced()
                 default: return "user \(id)"
                 }
             }
@@ -117,6 +128,11 @@ import Tracing
 
 struct Boom: Error, CustomStringConvertible {
     var description: String { "the disk is on fire" }
+}
+
+struct Traced: Error, CustomStringConvertible, StackTraceCarryingError {
+    var description: String { "lost the disk" }
+    var stackTrace: String { "frame 0: write" }
 }
 
 extension FinishedSpan {

@@ -70,4 +70,70 @@ import Tracing
         _ = makeBridge()
         #expect(currentTrace == nil)
     }
+
+    /// A task that outlives its request's span still continues the request's trace through
+    /// Dapper's API: `withTrace` makes a recorded child, `injectTrace` propagates.
+    @Test func inATaskThatOutlivesItsSpanDapperAPIContinuesTheTrace() async throws {
+        let (tracer, reporter) = makeBridge()
+        let (signal, continuation) = AsyncStream.makeStream(of: Void.self)
+        let background = tracer.withSpan("request", context: .topLevel, ofKind: .server) { _ in
+            Task { () -> [String: String] in
+                for await _ in signal { break }
+                var headers: [String: String] = [:]
+                currentTrace?.visit { key, value in headers[key] = value }
+                withTrace("audit") { trace in _ = trace.setTag("late", true) }
+                return headers
+            }
+        }
+        continuation.yield()
+        let headers = await background.value
+        let spans = reporter.spans
+        let request = try #require(spans.first { $0.operationName == "request" })
+        let audit = try #require(spans.first { $0.operationName == "audit" })
+        #expect(audit.context.parentID == request.context.spanID)
+        #expect(audit.tag("late") == .bool(true))
+        let sent = try SpanContext(parsing: try #require(headers["kratos-trace-id"]))
+        #expect(sent.traceID == request.context.traceID && sent.spanID == request.context.spanID)
+    }
+
+    /// When Dapper's span refuses more children (SPEC 3's 1024), a bridged span inside it
+    /// still propagates its trace.
+    @Test func aRefusedChildOfDapperAPIsSpanStillPropagatesItsTrace() throws {
+        let (tracer, _) = makeBridge()
+        let root = tracer.tracer.new("consume")
+        for _ in 0...DapperSpan.maxChildren { root.fork("", "message").finish() }
+        let headers = withCurrentTrace(root) {
+            tracer.withSpan("GET /user", ofKind: .client) { span in
+                #expect(!span.isRecording)
+                return tracer.headers(for: span.context)
+            }
+        }
+        let sent = try SpanContext(parsing: try #require(headers["kratos-trace-id"]))
+        #expect(sent.traceID == root.context?.traceID)
+        root.finish()
+    }
+
+    /// A server span inside a long-lived `withCurrentTrace` (a server run inside one) starts
+    /// its own trace: a request is not part of the trace that started the server.
+    @Test func aServerSpanDoesNotJoinDapperAPIsCurrentTrace() throws {
+        let (tracer, reporter) = makeBridge()
+        let main = tracer.tracer.new("main")
+        withCurrentTrace(main) {
+            tracer.withSpan("GET /", ofKind: .server) { _ in }
+        }
+        main.finish()
+        let server = try #require(reporter.spans.first { $0.operationName == "GET /" })
+        #expect(server.context.parentID == 0)
+        #expect(server.context.traceID != main.contextEvenIfFinished?.traceID)
+    }
+
+    /// Between extracting a B3 context without a decision and the first span, there is nothing
+    /// for Dapper's API to continue: it does not decide "unsampled" for the sampler.
+    @Test func aContextWaitingForItsSamplingDecisionIsNoCurrentTrace() {
+        let (tracer, _) = makeBridge(propagation: .b3)
+        let incoming = tracer.context(from: ["b3": "80f198ee56343ba8-e457b5a2e4d86bd1"])
+        ServiceContext.withValue(incoming) {
+            #expect(currentTrace == nil)
+        }
+    }
 }

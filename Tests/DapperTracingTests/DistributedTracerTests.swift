@@ -1,6 +1,6 @@
 import Dapper
 import DapperTesting
-import DapperTracing
+@testable import DapperTracing
 import Instrumentation
 import Testing
 import Tracing
@@ -103,20 +103,24 @@ import Tracing
         #expect(first.context.dapperSpanContext == reported.context)
     }
 
-    /// Unsampled roots reuse the contexts of earlier ones (see `UnsampledContextCache`): a
-    /// context someone kept is never changed by that.
-    @Test func aKeptUnsampledContextIsNotChangedByTheNextRequest() throws {
+    /// An ended unsampled root's context goes back to the thread's cache, and the next
+    /// unsampled root takes it from there.
+    @Test func unsampledRootsRecycleTheirContextsThroughTheThreadsCache() throws {
         let (tracer, _) = makeBridge(sampler: NeverSampler())
+        while UnsampledContextCache.take() != nil {}
         let first = tracer.startSpan("first", context: .topLevel, ofKind: .server)
         let kept = first.context
         let firstTrace = try #require(kept.dapperSpanContext)
         first.end()
-        for index in 0..<20 {
-            let next = tracer.startSpan("next-\(index)", context: .topLevel, ofKind: .server)
-            #expect(next.context.dapperSpanContext?.traceID != firstTrace.traceID)
-            next.end()
-        }
-        #expect(kept.dapperSpanContext == firstTrace)
+        let given = try #require(UnsampledContextCache.take(), "the ended root gave its context back")
+        #expect(given.dapperSpanContext == firstTrace)
+        #expect(UnsampledContextCache.take() == nil)
+        UnsampledContextCache.give(given)
+        let second = tracer.startSpan("second", context: .topLevel, ofKind: .server)
+        #expect(UnsampledContextCache.take() == nil, "the next root took it")
+        #expect(second.context.dapperSpanContext?.traceID != firstTrace.traceID)
+        #expect(kept.dapperSpanContext == firstTrace, "a context someone kept is not changed")
+        second.end()
     }
 
     @Test func anUnsampledRootKeepsWhatItsContextAlreadyHeld() throws {

@@ -208,16 +208,33 @@ import Tracing
     }
 
     @Test func aSampledDeferredDecisionCarriesTheSamplersProbability() throws {
-        let (tracer, reporter) = makeBridge(sampler: ProbabilitySampler(probability: 0.5), propagation: .b3)
+        // The operation's first request of this second is used up, and the draw is under 0.5:
+        // sampled with probability 0.5.
+        let sampler = ProbabilitySampler(probability: 0.5, unixSeconds: { 1_000 }, random: { 0.1 })
+        _ = sampler.decide(traceID: 1, operationName: "GET /order")
+        let (tracer, reporter) = makeBridge(sampler: sampler, propagation: .b3)
         let incoming = tracer.context(from: ["b3": "80f198ee56343ba8-e457b5a2e4d86bd1"])
-        // The first request of an operation in a second is sampled with probability 1.
-        tracer.withSpan("GET /first-of-its-second", context: incoming, ofKind: .server) { _ in
+        tracer.withSpan("GET /order", context: incoming, ofKind: .server) { _ in
             tracer.withSpan("child", ofKind: .client) { _ in }
         }
         let spans = reporter.spans
         try #require(spans.count == 2)
-        #expect(spans.allSatisfy { $0.context.probability == 1 })
+        #expect(spans.allSatisfy { $0.context.probability == 0.5 })
         #expect(spans.allSatisfy { $0.context.traceID == 0x80f1_98ee_5634_3ba8 })
+    }
+
+    /// `b3: 1` and `b3: d` force a recorded root: probability 1, and a debug root is marked
+    /// as `new(_:debug:)` marks one.
+    @Test func aForcedRootCarriesProbabilityOneAndItsDebugMark() throws {
+        let (tracer, reporter) = makeBridge(sampler: NeverSampler(), propagation: .b3)
+        for value in ["1", "d"] {
+            tracer.startSpan("GET /", context: tracer.context(from: ["b3": value]), ofKind: .server).end()
+        }
+        let spans = reporter.spans
+        try #require(spans.count == 2)
+        #expect(spans.allSatisfy { $0.context.probability == 1 })
+        #expect(spans[0].tag("debug") == nil)
+        #expect(spans[1].tag("debug") == .bool(true))
     }
 
     @Test func kratosWinsWhenSeveralFormatsArePresent() {
