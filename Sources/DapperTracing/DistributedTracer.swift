@@ -13,13 +13,15 @@ import Tracing
 /// ```
 ///
 /// `startSpan` continues the Dapper span found in the given `ServiceContext` (a child, as
-/// `fork` makes), or the context extracted from a peer's headers, or starts a new trace (as
-/// `new` does, the tracer's sampler deciding). The span kind becomes the `span.kind` tag;
-/// `internal` spans have none.
+/// `fork` makes, even when that span has ended: a task may outlive the request that started
+/// it), or the context extracted from a peer's headers, or starts a new trace (as `new` does,
+/// the tracer's sampler deciding). The span kind becomes the `span.kind` tag; `internal`
+/// spans have none.
 ///
-/// A span that is not sampled records nothing and costs almost nothing: no Dapper span is
-/// started for it and its `context` is the one it was given (for an unsampled root, with the
-/// new trace's identifiers added), so nested unsampled spans add no allocation. Such a span
+/// A span that is not sampled records nothing and costs little: no Dapper span is started for
+/// it and its `context` is the one it was given (for an unsampled root, with the new trace's
+/// identifiers added, in a context recycled from an earlier root on the thread), so unsampled
+/// spans allocate nothing beyond what `NoOpTracer` does. Such a span
 /// propagates the context it continues: a peer called from inside it sees the unsampled
 /// root's (or the upstream's) span ID as its parent, and the sampled flag unset, which is all
 /// an unsampled peer uses.
