@@ -46,6 +46,7 @@ final class SpanPool: Sendable {
             guard shared.refill(local) else { return SpanStorage() }
         }
     }
+
     /// Gives back the storage of a finished span.
     @inline(__always)
     static func recycle(_ storage: SpanStorage) {

@@ -178,6 +178,24 @@ package final class SpanQueue: @unchecked Sendable {
         return (accepted, finished, writerExited)
     }
 
+    /// Waits (``DeadlineWait``) until the writer has finished with the first `target`
+    /// accepted spans, or has exited, or `deadline` passes; returns how many of them it has
+    /// not finished with.
+    package func waitUntilFinished(_ target: Int, deadline: ContinuousClock.Instant) async -> Int {
+        await DeadlineWait.until(deadline) {
+            let progress = self.progress
+            return progress.finished >= target || progress.writerExited
+        }
+        return max(0, target - progress.finished)
+    }
+
+    /// Waits (``DeadlineWait``) until the writer has exited or `deadline` passes; returns
+    /// whether it exited.
+    package func waitUntilWriterExits(deadline: ContinuousClock.Instant) async -> Bool {
+        await DeadlineWait.until(deadline) { self.progress.writerExited }
+        return progress.writerExited
+    }
+
     /// Spans waiting in the queue.
     package var queuedCount: Int {
         lock.lock()

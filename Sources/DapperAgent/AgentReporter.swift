@@ -82,21 +82,14 @@ public final class AgentReporter: Reporter {
     public func flush(timeout: Duration) async -> FlushResult {
         let before = counters.statistics
         let target = queue.progress.accepted
-        let deadline = ContinuousClock.now + timeout
-        await DeadlineWait.until(deadline) {
-            let progress = queue.progress
-            return progress.finished >= target || progress.writerExited
-        }
-        let progress = queue.progress
-        return result(since: before, pending: max(0, target - progress.finished))
+        let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
+        return result(since: before, pending: pending)
     }
 
     public func close(timeout: Duration) async -> FlushResult {
         let before = counters.statistics
         queue.close()
-        let deadline = ContinuousClock.now + timeout
-        await DeadlineWait.until(deadline) { queue.progress.writerExited }
-        if !queue.progress.writerExited {
+        if await !queue.waitUntilWriterExits(deadline: ContinuousClock.now + timeout) {
             counters.dropped(.closed, queue.removeAll())
         }
         let progress = queue.progress

@@ -28,9 +28,6 @@ final class RPCSpan: Sendable {
         self.side = side
     }
 
-    /// The span's context, for the handler and for the request's metadata.
-    var context: ServiceContext { span.context }
-
     /// Ends the span with the RPC's outcome: `nil` for OK.
     func end(with error: (any Error)?) {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }

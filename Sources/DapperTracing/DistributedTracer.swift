@@ -72,7 +72,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             let root = SpanContext(
                 traceID: traceID, spanID: traceID, flags: remote.spanFlags, probability: remote.isSampled ? 1 : 0)
             guard root.isSampled || root.isDebug else {
-                return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+                return unrecorded(operationName, parentContext, carrying: .propagated(PropagatedContext(root)))
             }
             let span = tracer.startSpan(operationName, context: root, kind: spanKind, startWallNanos: start())
             // As `new(_:debug:)` marks a debug root.
@@ -85,7 +85,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
             guard decision.isSampled else {
                 let decided = PropagatedContext(traceID: remote.traceID, spanID: remote.spanID, flags: [])
-                return unrecorded(operationName, parentContext, carrying: decided)
+                return unrecorded(operationName, parentContext, carrying: .propagated(decided))
             }
             var context = remote.spanContext
             context.flags = .sampled
@@ -105,23 +105,20 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             // for a server or consumer span, which starts a request or a message's work: one
             // started in a task that inherited a long-lived `withTrace` (a server run inside
             // one) is not part of that trace.
-            if kind != .server, kind != .consumer,
-                let native = (currentTraceOfDapperAPI as? DapperSpan) ?? (currentTraceOfDapperAPI as? InheritedTrace)?.span,
-                !native.isNoop
+            if kind != .server, kind != .consumer, let current = currentTraceOfDapperAPI,
+                let native = (current as? DapperSpan) ?? (current as? InheritedTrace)?.span, !native.isNoop
             {
                 let child = native.child(operationName, kind: spanKind, startWallNanos: start)
                 guard child.isNoop else { return recorded(child, operationName, parentContext) }
                 // The guards of SPEC 3 refused a child: its spans and calls go on in the
                 // native span's trace, as the native span's own refused children do.
-                var context = parentContext
-                context[DapperTraceKey.self] = .span(native)
-                return DapperDistributedSpan(unrecorded: operationName, context: context)
+                return unrecorded(operationName, parentContext, carrying: .span(native))
             }
             let tracer = parentContext.dapperTracer ?? tracer
             let root = tracer.newRootContext(operationName)
             guard root.isSampled || root.isDebug else {
                 guard parentContext.isEmpty else {
-                    return unrecorded(operationName, parentContext, carrying: PropagatedContext(root))
+                    return unrecorded(operationName, parentContext, carrying: .propagated(PropagatedContext(root)))
                 }
                 // The usual request: nothing in its context yet. Its context is recycled.
                 var context: ServiceContext = UnsampledContextCache.take() ?? parentContext
@@ -133,12 +130,12 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         }
     }
 
-    /// A span that records nothing and passes `propagated` on to its children and peers.
+    /// A span that records nothing and passes `value` on to its children and peers.
     private func unrecorded(
-        _ operationName: String, _ parentContext: ServiceContext, carrying propagated: PropagatedContext
+        _ operationName: String, _ parentContext: ServiceContext, carrying value: DapperTraceValue
     ) -> DapperDistributedSpan {
         var context = parentContext
-        context[DapperTraceKey.self] = .propagated(propagated)
+        context[DapperTraceKey.self] = value
         return DapperDistributedSpan(unrecorded: operationName, context: context)
     }
 

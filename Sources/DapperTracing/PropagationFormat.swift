@@ -11,8 +11,8 @@ import Dapper
 /// Dapper's IDs are 64 bits. A 128-bit trace ID from B3 or W3C keeps its low 64 bits (the
 /// last 16 hex digits) and is written back as those 64 bits (16 digits in B3, 32 with the
 /// high half zero in `traceparent`), so a peer that sent a 128-bit ID sees a different trace
-/// ID downstream of a Dapper service. A trace ID
-/// whose low 64 bits are all zero cannot be continued and starts a new trace.
+/// ID downstream of a Dapper service. A trace ID whose low 64 bits are all zero cannot be
+/// continued and starts a new trace.
 public struct PropagationFormats: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
 

@@ -11,9 +11,9 @@ import Dapper
 /// single-threaded: give each writer thread its own.
 ///
 /// A span larger than ``maximumSize`` is shrunk (SPEC 7): log entries are dropped from the
-/// end, then references, then tags, and the tag `trace.error = "span truncated"` is added. What was dropped is
-/// reported in ``SpanEncoding``. A span that is too large even with no tags and logs left
-/// throws ``SpanEncodingError/oversize(size:limit:)``.
+/// end, then references, then tags, and the tag `trace.error = "span truncated"` is added.
+/// What was dropped is reported in ``SpanEncoding``. A span that is too large even with no
+/// tags, logs and references left throws ``SpanEncodingError/oversize(size:limit:)``.
 ///
 /// ```swift
 /// let encoder = SpanEncoder()

@@ -94,21 +94,14 @@ public final class ZipkinReporter: Reporter {
         let before = counters.statistics
         let target = queue.progress.accepted
         queue.requestFlush()
-        let deadline = ContinuousClock.now + timeout
-        await DeadlineWait.until(deadline) {
-            let progress = queue.progress
-            return progress.finished >= target || progress.writerExited
-        }
-        let progress = queue.progress
-        return result(since: before, pending: max(0, target - progress.finished))
+        let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
+        return result(since: before, pending: pending)
     }
 
     public func close(timeout: Duration) async -> FlushResult {
         let before = counters.statistics
         queue.close()
-        let deadline = ContinuousClock.now + timeout
-        await DeadlineWait.until(deadline) { queue.progress.writerExited }
-        if !queue.progress.writerExited {
+        if await !queue.waitUntilWriterExits(deadline: ContinuousClock.now + timeout) {
             // Out of time: what is queued is dropped now, and a batch in flight is not tried
             // again (its outcome is counted when its request ends).
             shared.abandoned.store(true, ordering: .relaxed)
