@@ -47,16 +47,17 @@ let package = Package(
             path: "DapperBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
-        // The bridge loops as a plain executable, for callgrind's instruction counts
+        // The benchmarks' loops as a plain executable, for callgrind's instruction counts
         // (`bash instruction-counts.sh`).
         .executableTarget(
-            name: "BridgeLoops",
+            name: "CallgrindLoops",
             dependencies: [
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
+                .product(name: "DapperWire", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            path: "BridgeLoops"
+            path: "CallgrindLoops"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,12 +1,14 @@
-// The bridge benchmarks' loops as a plain executable, for instruction counts under callgrind
+// The benchmarks' loops as a plain executable, for instruction counts under callgrind
 // (deterministic, whatever the machine's load): `bash instruction-counts.sh` from this
-// directory. `BridgeLoops <loop> <n>` runs the loop 1000 + 5 × n times.
+// directory. `CallgrindLoops <loop> <n>` runs the loop 1000 + 5 × n times; the Zipkin loops
+// encode 1000 + 5 × n spans, in batches of 100 as `zipkin-*-encode` do.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 import Dapper
 import DapperTracing
+import DapperWire
 import Tracing
 
 struct TestError: Error, CustomStringConvertible {
@@ -55,7 +57,7 @@ func legacySample(_ tracer: DapperTracer, _ testError: TestError) {
 
 final class Handle: Sendable {}
 enum Value: Sendable { case span(Handle, UInt64), propagated(UInt64, UInt64, UInt8, Bool) }
-enum Key: ServiceContextKey { typealias Value = BridgeLoops.Value }
+enum Key: ServiceContextKey { typealias Value = CallgrindLoops.Value }
 let handle = Handle()
 let oneEntry: ServiceContext = {
     var context = ServiceContext.topLevel
@@ -104,13 +106,40 @@ let oneSpecialised: SpecialisedContext = {
 
 func keep(_ value: Value?) { if case .span(_, let generation)? = value { sink &+= Int(generation) } }
 
+/// The typical span of DapperBenchmarks' `typicalSpan()`: a tracer's server span with 4 tags
+/// and one log of 2 fields.
+final class LastSpan: Reporter, @unchecked Sendable {
+    // Only the main thread reports into it.
+    var span: FinishedSpan?
+    func report(_ span: FinishedSpan) { self.span = span }
+    func flush(timeout: Duration) async -> FlushResult { FlushResult() }
+    func close(timeout: Duration) async -> FlushResult { FlushResult() }
+    var statistics: ReporterStatistics { ReporterStatistics() }
+}
+
+func typicalBatch() -> [FinishedSpan] {
+    let reporter = LastSpan()
+    let tracer = DapperTracer(serviceName: "user-service", reporter: reporter, sampler: AlwaysSampler(), defaultTags: defaultTags)
+    let server = tracer.continueTrace(SpanContext(traceID: 0x7b2a_1c3d_4e5f_6071, spanID: 0x1234_5678_9abc_def0, flags: .sampled))
+    server.setTitle("/api/user/info")
+    server.setTag("http.method", "GET")
+    server.setTag("http.status_code", 200)
+    server.setTag("peer.service", "gateway")
+    server.setTag("retry", false)
+    server.setLog(SpanLogFields(SpanLogField(key: "event", value: "error"), SpanLogField(key: "message", value: "connection refused")))
+    server.finish()
+    return reporter.span.map { Array(repeating: $0, count: 100) } ?? []
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: BridgeLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto <iterations>")
     exit(2)
 }
 let testError = TestError()
 let body: () -> Void
+/// The Zipkin loops encode a batch per call: `count` counts spans, so that the figure is per span.
+var spansPerIteration = 1
 switch arguments[1] {
 case "noop": body = { withSpanLoop(NoOpTracer(), testError) }
 case "sampled":
@@ -127,9 +156,26 @@ case "context-set-empty": body = { sink &+= setOnCopy(.topLevel, UInt64(sink)).c
 case "context-get": body = { keep(read(oneEntry)) }
 case "context-set-specialised": body = { sink &+= setOnCopy(oneSpecialised, UInt64(sink)).storage.count }
 case "context-get-specialised": body = { keep(read(oneSpecialised)) }
+case "zipkin-json":
+    let batch = typicalBatch()
+    let encoder = ZipkinJSONEncoder()
+    let prefixCache = ZipkinTagPrefixCache()
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(256 * 1024)
+    spansPerIteration = batch.count
+    body = {
+        buffer.removeAll(keepingCapacity: true)
+        encoder.appendList(batch, to: &buffer, prefixCache: prefixCache)
+        sink &+= buffer.count
+    }
+case "zipkin-proto":
+    let batch = typicalBatch()
+    let encoder = ZipkinProtoEncoder()
+    spansPerIteration = batch.count
+    body = { sink &+= encoder.withEncodedList(batch) { $0.count } }
 default:
     print("unknown loop \(arguments[1])")
     exit(2)
 }
-for _ in 0..<(1000 + 5 * count) { body() }
+for _ in 0..<((1000 + 5 * count) / spansPerIteration) { body() }
 if sink == 42 { print(sink) }  // keeps the results alive
