@@ -5,7 +5,8 @@ import Testing
 /// SPEC 4 Differ: a span is safe to use from several tasks at once, a finish races to exactly one
 /// report, and a stale handle never reaches a recycled storage, while the pool recycles.
 ///
-/// CI runs this suite under the thread sanitizer: `swift test --sanitize=thread --filter Concurrency`.
+/// CI runs every suite under the thread sanitizer (`Scripts/test`); this one alone:
+/// `swift test --sanitize=thread --filter Concurrency`.
 @Suite struct ConcurrencyTests {
     static let tasks = 8
     static let iterations = 2000
