@@ -16,6 +16,8 @@ import PackageDescription
 let package = Package(
     name: "DapperBenchmarks",
     platforms: [.macOS(.v15)],
+    // For OTelComparison, the package beside this one, which runs the same bridge loop.
+    products: [.library(name: "BenchmarkWorkloads", targets: ["BenchmarkWorkloads"])],
     dependencies: [
         .package(name: "dapper-swift", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -29,6 +31,15 @@ let package = Package(
     targets: [
         // The agent benchmark's datagram reader (recvmmsg, which Swift's Glibc module lacks).
         .target(name: "CBenchReader", path: "CBenchReader"),
+        // The loop bodies and the typical span both executables measure.
+        .target(
+            name: "BenchmarkWorkloads",
+            dependencies: [
+                .product(name: "Dapper", package: "dapper-swift"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "BenchmarkWorkloads"
+        ),
         .executableTarget(
             name: "DapperBenchmarks",
             dependencies: [
@@ -42,6 +53,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                "BenchmarkWorkloads",
                 "CBenchReader",
             ],
             path: "DapperBenchmarks",
@@ -52,6 +64,7 @@ let package = Package(
         .executableTarget(
             name: "CallgrindLoops",
             dependencies: [
+                "BenchmarkWorkloads",
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),

@@ -6,49 +6,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BenchmarkWorkloads
 import Dapper
 import DapperTracing
 import DapperWire
 import Tracing
 
+/// The same error as DapperBenchmarks' (defined in each executable: see BenchmarkWorkloads).
 struct TestError: Error, CustomStringConvertible {
     let description = "test error"
-}
-
-let defaultTags: [SpanTag] = [
-    SpanTag(key: "region", value: "region01"), SpanTag(key: "zone", value: "zone01"),
-    SpanTag(key: "hostname", value: "bench-host-01"), SpanTag(key: "ip", value: "10.0.0.1"),
-]
-
-func makeTracer(_ sampler: any Sampler) -> DapperTracer {
-    DapperTracer(serviceName: "bridge-loops", reporter: DiscardingReporter(), sampler: sampler, defaultTags: defaultTags)
-}
-
-/// The same body as `withSpanLoop` in DapperBenchmarks/BridgeBenchmarks.swift.
-@inline(never)
-func withSpanLoop<T: Tracing.Tracer>(_ tracer: T, _ testError: TestError) {
-    tracer.withSpan("test_opt1", ofKind: .server) { sp1 in
-        sp1.attributes["test"] = "123"
-        tracer.withSpan("opt2", ofKind: .client) { sp2 in
-            tracer.withSpan("opt3", ofKind: .client) { sp3 in
-                sp3.attributes["test"] = "123"
-            }
-            sp2.recordError(testError)
-        }
-    }
-}
-
-/// The same body as `legacySample` in DapperBenchmarks.swift.
-@inline(never)
-func legacySample(_ tracer: DapperTracer, _ testError: TestError) {
-    let sp1 = tracer.new("test_opt1")
-    sp1.setTag("test", "123")
-    let sp2 = sp1.fork("", "opt2")
-    let sp3 = sp2.fork("", "opt3")
-    sp3.setTag("test", "123")
-    sp3.finish()
-    sp2.finish(error: testError)
-    sp1.finish()
 }
 
 // What one `ServiceContext` operation costs, the floor under any tracer that propagates a
@@ -106,30 +72,8 @@ let oneSpecialised: SpecialisedContext = {
 
 func keep(_ value: Value?) { if case .span(_, let generation)? = value { sink &+= Int(generation) } }
 
-/// The typical span of DapperBenchmarks' `typicalSpan()`: a tracer's server span with 4 tags
-/// and one log of 2 fields.
-final class LastSpan: Reporter, @unchecked Sendable {
-    // Only the main thread reports into it.
-    var span: FinishedSpan?
-    func report(_ span: FinishedSpan) { self.span = span }
-    func flush(timeout: Duration) async -> FlushResult { FlushResult() }
-    func close(timeout: Duration) async -> FlushResult { FlushResult() }
-    var statistics: ReporterStatistics { ReporterStatistics() }
-}
-
-func typicalBatch() -> [FinishedSpan] {
-    let reporter = LastSpan()
-    let tracer = DapperTracer(serviceName: "user-service", reporter: reporter, sampler: AlwaysSampler(), defaultTags: defaultTags)
-    let server = tracer.continueTrace(SpanContext(traceID: 0x7b2a_1c3d_4e5f_6071, spanID: 0x1234_5678_9abc_def0, flags: .sampled))
-    server.setTitle("/api/user/info")
-    server.setTag("http.method", "GET")
-    server.setTag("http.status_code", 200)
-    server.setTag("peer.service", "gateway")
-    server.setTag("retry", false)
-    server.setLog(SpanLogFields(SpanLogField(key: "event", value: "error"), SpanLogField(key: "message", value: "connection refused")))
-    server.finish()
-    return reporter.span.map { Array(repeating: $0, count: 100) } ?? []
-}
+/// The Zipkin benchmarks' batch: 100 typical spans.
+let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
@@ -143,13 +87,13 @@ var spansPerIteration = 1
 switch arguments[1] {
 case "noop": body = { withSpanLoop(NoOpTracer(), testError) }
 case "sampled":
-    let tracer = DapperDistributedTracer(makeTracer(AlwaysSampler()))
+    let tracer = DapperDistributedTracer(makeTracer(sampler: .always))
     body = { withSpanLoop(tracer, testError) }
 case "unsampled":
-    let tracer = DapperDistributedTracer(makeTracer(NeverSampler()))
+    let tracer = DapperDistributedTracer(makeTracer(sampler: .never))
     body = { withSpanLoop(tracer, testError) }
 case "legacy":
-    let tracer = makeTracer(AlwaysSampler())
+    let tracer = makeTracer(sampler: .always)
     body = { legacySample(tracer, testError) }
 case "context-set": body = { sink &+= setOnCopy(oneEntry, UInt64(sink)).count }
 case "context-set-empty": body = { sink &+= setOnCopy(.topLevel, UInt64(sink)).count }
@@ -157,7 +101,7 @@ case "context-get": body = { keep(read(oneEntry)) }
 case "context-set-specialised": body = { sink &+= setOnCopy(oneSpecialised, UInt64(sink)).storage.count }
 case "context-get-specialised": body = { keep(read(oneSpecialised)) }
 case "zipkin-json":
-    let batch = typicalBatch()
+    let batch = typicalBatch
     let encoder = ZipkinJSONEncoder()
     let prefixCache = ZipkinTagPrefixCache()
     var buffer: [UInt8] = []
@@ -169,7 +113,7 @@ case "zipkin-json":
         sink &+= buffer.count
     }
 case "zipkin-proto":
-    let batch = typicalBatch()
+    let batch = typicalBatch
     let encoder = ZipkinProtoEncoder()
     spansPerIteration = batch.count
     body = { sink &+= encoder.withEncodedList(batch) { $0.count } }

@@ -1,3 +1,4 @@
+import BenchmarkWorkloads
 import CBenchReader
 import Dapper
 import DapperAgent

@@ -1,23 +1,8 @@
 import Benchmark
+import BenchmarkWorkloads
 import Dapper
 import DapperTracing
 import Tracing
-
-/// The legacy loop (`legacySample`) through swift-distributed-tracing: three nested
-/// `withSpan`, an attribute on the outer and the inner span, `recordError` on the middle one.
-/// Generic so that each tracer gets its own specialised copy, as a service's code would.
-@inline(never)
-func withSpanLoop<T: Tracing.Tracer>(_ tracer: T, _ testError: TestError) {
-    tracer.withSpan("test_opt1", ofKind: .server) { sp1 in
-        sp1.attributes["test"] = "123"
-        tracer.withSpan("opt2", ofKind: .client) { sp2 in
-            tracer.withSpan("opt3", ofKind: .client) { sp3 in
-                sp3.attributes["test"] = "123"
-            }
-            sp2.recordError(testError)
-        }
-    }
-}
 
 func registerBridgeBenchmarks(_ configuration: Benchmark.Configuration, _ testError: TestError) {
     let sampled = DapperDistributedTracer(makeTracer(sampler: .always))

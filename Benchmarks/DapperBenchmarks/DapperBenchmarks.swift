@@ -9,6 +9,7 @@
 // figures and the comparison with Go.
 
 import Benchmark
+import BenchmarkWorkloads
 import CBenchReader
 import Dapper
 import DapperAgent
@@ -21,43 +22,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// The Go benchmark finished the second span with `fmt.Errorf("test error")`.
+/// The Go benchmark finished the second span with `fmt.Errorf("test error")`. Defined here,
+/// not in BenchmarkWorkloads: see there.
 struct TestError: Error, CustomStringConvertible {
     let description = "test error"
-}
-
-/// Fixed default tags, as the original's environment would give them: no lookup of the
-/// machine's host name or address, so that every run records the same tags.
-let benchmarkDefaultTags: [SpanTag] = [
-    SpanTag(key: "region", value: "region01"),
-    SpanTag(key: "zone", value: "zone01"),
-    SpanTag(key: "hostname", value: "bench-host-01"),
-    SpanTag(key: "ip", value: "10.0.0.1"),
-]
-
-func makeTracer(sampler: any Sampler, usesSpanPool: Bool = true) -> DapperTracer {
-    DapperTracer(
-        serviceName: "dapper-benchmarks",
-        reporter: DiscardingReporter(),
-        sampler: sampler,
-        defaultTags: benchmarkDefaultTags,
-        usesSpanPool: usesSpanPool
-    )
-}
-
-/// The body of the Go original's `BenchmarkSample`: a root with a tag, two nested children,
-/// a tag on the innermost, the middle one finished with an error.
-@inline(__always)
-func legacySample(_ tracer: DapperTracer, _ testError: TestError) {
-    let sp1 = tracer.new("test_opt1")
-    sp1.setTag("test", "123")
-    let sp2 = sp1.fork("", "opt2")
-    let sp3 = sp2.fork("", "opt3")
-    sp3.setTag("test", "123")
-    sp3.finish()
-    sp2.finish(error: testError)
-    sp1.finish()
-    blackHole(sp3)
 }
 
 /// A context whose three identifiers have all 16 hex digits (the longest text form).
@@ -91,7 +59,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("legacy-sample-loop", configuration: loop) { benchmark in
         let tracer = sampledTracer
         for _ in benchmark.scaledIterations {
-            legacySample(tracer, testError)
+            blackHole(legacySample(tracer, testError))
         }
     }
 
@@ -99,7 +67,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("pool-off", configuration: loop) { benchmark in
         let tracer = unpooledTracer
         for _ in benchmark.scaledIterations {
-            legacySample(tracer, testError)
+            blackHole(legacySample(tracer, testError))
         }
     }
 
@@ -315,32 +283,4 @@ final class ZipkinPipeline: Sendable {
             + "dropped \(statistics.totalDropped), requests \(reporter.transport.messages), pending \(result.pending)")
         server.stop()
     }
-}
-
-/// Keeps the last span reported.
-final class LastSpanReporter: Reporter, @unchecked Sendable {
-    // @unchecked: used from one thread, once, while the benchmarks are set up.
-    var span: FinishedSpan?
-    func report(_ span: FinishedSpan) { self.span = span }
-    func flush(timeout: Duration) async -> FlushResult { FlushResult() }
-    func close(timeout: Duration) async -> FlushResult { FlushResult() }
-    var statistics: ReporterStatistics { ReporterStatistics() }
-}
-
-func typicalSpan() -> FinishedSpan {
-    let reporter = LastSpanReporter()
-    let tracer = DapperTracer(
-        serviceName: "user-service", reporter: reporter, sampler: .always, defaultTags: benchmarkDefaultTags)
-    let server = tracer.continueTrace(
-        SpanContext(traceID: 0x7b2a_1c3d_4e5f_6071, spanID: 0x1234_5678_9abc_def0, flags: .sampled))
-    server.setTitle("/api/user/info")
-    server.setTag("http.method", "GET")
-    server.setTag("http.status_code", 200)
-    server.setTag("peer.service", "gateway")
-    server.setTag("retry", false)
-    server.setLog(SpanLogFields(SpanLogField(key: "event", value: "error"), SpanLogField(key: "message", value: "connection refused")))
-    server.finish()
-    guard let span = reporter.span else { fatalError("the tracer reported no span") }
-    precondition(span.tags.count == 9 && span.logs.count == 1, "unexpected typical span: \(span)")
-    return span
 }

@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "dapper-swift", path: "../.."),
+        // The loop it runs, shared with DapperBenchmarks (BenchmarkWorkloads).
+        .package(name: "DapperBenchmarks", path: ".."),
         .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -23,6 +25,7 @@ let package = Package(
             name: "OTelComparison",
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "BenchmarkWorkloads", package: "DapperBenchmarks"),
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "OTel", package: "swift-otel"),

@@ -1,28 +1,14 @@
 import Benchmark
+import BenchmarkWorkloads
 import Dapper
 import DapperTracing
 import OTel
 import ServiceLifecycle
 import Tracing
 
+/// The Go benchmark's error (each executable defines its own: see BenchmarkWorkloads).
 struct TestError: Error, CustomStringConvertible {
     var description: String { "test error" }
-}
-
-/// The legacy loop through swift-distributed-tracing, as in `DapperBenchmarks`'
-/// `BridgeBenchmarks.swift`: three nested `withSpan`, two attributes, `recordError` on the
-/// middle span.
-@inline(never)
-func withSpanLoop<T: Tracing.Tracer>(_ tracer: T, _ testError: TestError) {
-    tracer.withSpan("test_opt1", ofKind: .server) { sp1 in
-        sp1.attributes["test"] = "123"
-        tracer.withSpan("opt2", ofKind: .client) { sp2 in
-            tracer.withSpan("opt3", ofKind: .client) { sp3 in
-                sp3.attributes["test"] = "123"
-            }
-            sp2.recordError(testError)
-        }
-    }
 }
 
 /// swift-otel's tracer with `sampler`, exporting nowhere, its service running (it processes
@@ -53,14 +39,8 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 2_000
     )
     let testError = TestError()
-    let defaultTags = [
-        SpanTag(key: "region", value: "region01"), SpanTag(key: "zone", value: "zone01"),
-        SpanTag(key: "hostname", value: "bench-host-01"), SpanTag(key: "ip", value: "10.0.0.1"),
-    ]
-    let sampled = DapperDistributedTracer(
-        DapperTracer(serviceName: "bench", reporter: DiscardingReporter(), sampler: .always, defaultTags: defaultTags))
-    let unsampled = DapperDistributedTracer(
-        DapperTracer(serviceName: "bench", reporter: DiscardingReporter(), sampler: .never, defaultTags: defaultTags))
+    let sampled = DapperDistributedTracer(makeTracer(sampler: .always))
+    let unsampled = DapperDistributedTracer(makeTracer(sampler: .never))
 
     Benchmark("noop-withspan-loop", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations { withSpanLoop(NoOpTracer(), testError) }
