@@ -65,11 +65,17 @@ public func withSpanLoop<T: Tracing.Tracer, E: Error>(_ tracer: T, _ testError: 
 /// Keeps the last span reported.
 public final class LastSpanReporter: Reporter, @unchecked Sendable {
     // @unchecked: used from one thread, once, while a benchmark is set up.
+    /// The span reported last; `nil` before the first.
     public var span: FinishedSpan?
+    /// A reporter that has kept nothing yet.
     public init() {}
+    /// Keeps `span`, replacing the one kept before.
     public func report(_ span: FinishedSpan) { self.span = span }
+    /// Nothing to flush: returns at once.
     public func flush(timeout: Duration) async -> FlushResult { FlushResult() }
+    /// Nothing to close: returns at once.
     public func close(timeout: Duration) async -> FlushResult { FlushResult() }
+    /// No counts: the reporter sends nothing.
     public var statistics: ReporterStatistics { ReporterStatistics() }
 }
 
