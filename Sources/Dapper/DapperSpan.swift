@@ -3,7 +3,7 @@
 /// The handle carries the storage and the generation it was issued for; once the span is
 /// finished every call through this handle does nothing, and the storage goes back to the
 /// pool, which hands it to a new span only when no handle references it any more. A handle
-/// with no storage is the no-op span, which the guards of SPEC 3 return.
+/// with no storage is the no-op span, which the guards of Compatibility §3 return.
 public struct DapperSpan: Trace, Hashable {
     let storage: SpanStorage?
     let generation: UInt64
@@ -67,7 +67,7 @@ public struct DapperSpan: Trace, Hashable {
     }
 
     /// A child of `kind` (for instrumentation APIs, which name the kind and may give the
-    /// start); the guards of SPEC 3 apply. `startWallNanos` is read only when the child is
+    /// start); the guards of Compatibility §3 apply. `startWallNanos` is read only when the child is
     /// recorded.
     ///
     /// Unlike ``fork(_:_:)`` and ``follow(_:_:)``, a finished span still gets a child here, in

@@ -12,7 +12,7 @@ public final class DapperTracer: Tracer {
     public let reporter: any Reporter
     /// Decides which new traces are sampled.
     public let sampler: any Sampler
-    /// The tags every recorded span starts with (SPEC 6).
+    /// The tags every recorded span starts with (Compatibility §6).
     public let defaultTags: [SpanTag]
     private let usesSpanPool: Bool
     /// The default tags followed by each kind's `span.kind` tag, indexed by `SpanKind`: every

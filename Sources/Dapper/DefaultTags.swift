@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// The tags every span of a tracer starts with, and the default service name (SPEC 6).
+/// The tags every span of a tracer starts with, and the default service name (Compatibility §6).
 public enum DefaultTags {
     /// `region` (env `REGION`, default `region01`), `zone` (env `ZONE`, default `zone01`),
     /// `hostname` (env `HOSTNAME`, else the OS host name) and `ip` (the host's first

@@ -1,4 +1,4 @@
-/// Makes trace and span identifiers (SPEC 2, where we differ from the original).
+/// Makes trace and span identifiers (Compatibility §2, where we differ from the original).
 ///
 /// The Go original packed 31 random bits with a host hash and a timestamp, so that busy
 /// hosts saw collisions every few minutes. Here an identifier is a uniformly random,

@@ -44,7 +44,7 @@ public struct NeverSampler: Sampler {
     public func decide(traceID: UInt64, operationName: String) -> SamplingDecision { .notSampled }
 }
 
-/// The legacy dapper sampler (SPEC 5): the first trace of each operation in each second is
+/// The legacy dapper sampler (Compatibility §5): the first trace of each operation in each second is
 /// sampled, the others with a fixed probability; `/metrics` and `/ping` never.
 ///
 /// Operations share 2048 slots by Jenkins' one-at-a-time hash of their name. A slot
@@ -128,7 +128,7 @@ public struct ProbabilitySampler: Sampler {
 }
 
 extension Sampler where Self == ProbabilitySampler {
-    /// The legacy sampler with the given probability (SPEC 5).
+    /// The legacy sampler with the given probability (Compatibility §5).
     public static func probability(_ probability: Float) -> ProbabilitySampler {
         ProbabilitySampler(probability: probability)
     }

@@ -7,7 +7,7 @@ import Darwin
 #endif
 import Synchronization
 
-/// The clocks a span reads: wall-clock start time and monotonic duration (SPEC 4).
+/// The clocks a span reads: wall-clock start time and monotonic duration (Compatibility §4).
 ///
 /// A span needs its start on the wall clock and its duration from a monotonic clock. Reading
 /// both costs two `clock_gettime` calls (about 22 ns each here); instead the wall-clock start is

@@ -92,7 +92,7 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
         self = context
     }
 
-    /// Parses the propagated text form, with the Go original's rules (SPEC 1).
+    /// Parses the propagated text form, with the Go original's rules (Compatibility §1).
     ///
     /// - At least four `:`-separated fields; fields after the fourth are ignored.
     /// - Each of the first four is an unsigned 64-bit hex number, upper or lower case;

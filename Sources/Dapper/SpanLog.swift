@@ -1,4 +1,4 @@
-/// A timestamped event in a span: a few key/value text fields (SPEC 4).
+/// A timestamped event in a span: a few key/value text fields (Compatibility §4).
 public struct SpanLog: Sendable, Hashable {
     /// When the event happened, in nanoseconds since the Unix epoch.
     public var timestampNanos: Int64

@@ -136,7 +136,7 @@ struct SpanState {
         }
     }
 
-    /// Adds a tag under the limit of SPEC 4: the tag that reaches 128 brings the marker.
+    /// Adds a tag under the limit of Compatibility §4: the tag that reaches 128 brings the marker.
     mutating func appendTag(_ tag: SpanTag) {
         if sharedTagCount + tags.count < DapperSpan.maxTags { tags.append(tag) }
         if sharedTagCount + tags.count == DapperSpan.maxTags {
@@ -157,7 +157,7 @@ struct SpanState {
         references.append(reference)
     }
 
-    /// Adds a log entry under the limit of SPEC 4.
+    /// Adds a log entry under the limit of Compatibility §4.
     mutating func appendLog(_ fields: SpanLogFields, at timestampNanos: Int64) {
         if logs.count < DapperSpan.maxLogs { logs.append(SpanLog(timestampNanos: timestampNanos, fields: fields)) }
         if logs.count == DapperSpan.maxLogs {

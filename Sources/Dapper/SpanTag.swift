@@ -1,4 +1,4 @@
-/// A key and a typed value attached to a span (SPEC 4).
+/// A key and a typed value attached to a span (Compatibility §4).
 public struct SpanTag: Sendable, Hashable {
     /// The tag's name, for example `http.method`.
     public var key: String

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// Where and how the agent reporter sends spans, in the Go original's DSN form (SPEC 8):
+/// Where and how the agent reporter sends spans, in the Go original's DSN form (Compatibility §8):
 /// `network://address?timeout=200ms&disable_sample=false&protocol_version=1`.
 ///
 /// ```swift

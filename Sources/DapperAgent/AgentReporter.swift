@@ -1,7 +1,7 @@
 import Dapper
 import DapperWire
 
-/// Reports spans to a local dapper agent as `span.proto` datagrams (SPEC 8): over `unixgram`
+/// Reports spans to a local dapper agent as `span.proto` datagrams (Compatibility §8): over `unixgram`
 /// (the default), `udp`, or `tcp` with each span framed by its varint length.
 ///
 /// ```swift
@@ -24,7 +24,7 @@ public final class AgentReporter: Reporter {
         public var queueCapacity: Int = 4096
         /// Spans the writer takes from the queue and writes with one system call, at most.
         public var maximumBatchSize: Int = 256
-        /// The largest encoded span, in bytes; larger spans are shrunk (SPEC 7).
+        /// The largest encoded span, in bytes; larger spans are shrunk (Compatibility §7).
         public var maximumSpanSize: Int = SpanEncoder.defaultMaximumSize
         /// The first wait before connecting again after a failure.
         public var minimumReconnectDelay: Duration = .milliseconds(100)

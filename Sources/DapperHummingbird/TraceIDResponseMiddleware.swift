@@ -16,7 +16,7 @@ import Instrumentation
 /// router.add(middleware: TraceIDResponseMiddleware())
 /// ```
 ///
-/// The value is the span's context text (`traceid:spanid:parentid:flags`, SPEC 1).
+/// The value is the span's context text (`traceid:spanid:parentid:flags`, Compatibility §1).
 ///
 /// An error thrown by the route is answered by Hummingbird after this middleware has returned,
 /// so it goes on wrapped in a ``TraceIDResponseError``, which answers as the error would (its

@@ -110,7 +110,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             {
                 let child = native.child(operationName, kind: spanKind, startWallNanos: start)
                 guard child.isNoop else { return recorded(child, operationName, parentContext) }
-                // The guards of SPEC 3 refused a child: its spans and calls go on in the
+                // The guards of Compatibility §3 refused a child: its spans and calls go on in the
                 // native span's trace, as the native span's own refused children do.
                 return unrecorded(operationName, parentContext, carrying: .span(native))
             }
@@ -142,7 +142,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
     private func recorded(
         _ span: DapperSpan, _ operationName: String, _ parentContext: ServiceContext
     ) -> DapperDistributedSpan {
-        // The guards of SPEC 3 (depth, children) give the no-op span: nothing to record, and
+        // The guards of Compatibility §3 (depth, children) give the no-op span: nothing to record, and
         // its children continue from the parent.
         guard !span.isNoop else { return DapperDistributedSpan(unrecorded: operationName, context: parentContext) }
         var context = parentContext

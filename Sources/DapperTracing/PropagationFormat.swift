@@ -20,7 +20,7 @@ public struct PropagationFormats: OptionSet, Sendable, Hashable {
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// `kratos-trace-id: {traceID}:{spanID}:{parentID}:{flags}` (lower-case hex), the Kratos
-    /// (Go) services' header (SPEC 1).
+    /// (Go) services' header (Compatibility §1).
     public static let kratos = PropagationFormats(rawValue: 1 << 0)
     /// Zipkin's multi-header B3: `X-B3-TraceId`, `X-B3-SpanId`, `X-B3-ParentSpanId`,
     /// `X-B3-Sampled`, `X-B3-Flags` (Brave, zipkin-go).
@@ -50,19 +50,42 @@ enum HeaderName {
 
 /// Why a header present in a request could not be continued.
 public enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// `kratos-trace-id` does not parse (SPEC 1).
+    /// `kratos-trace-id` does not parse (Compatibility §1).
     case kratos(SpanContextParseError)
     /// A B3 header (named) is malformed.
     case b3(header: String, value: String)
     /// `traceparent` is malformed.
     case traceparent(String)
 
+    /// The problem, with at most the first 64 characters of the peer's value, control
+    /// characters escaped, so that a hostile header can neither flood nor forge a log line.
     public var description: String {
         switch self {
         case .kratos(let error): "malformed kratos-trace-id: \(error)"
-        case .b3(let header, let value): "malformed \(header): \"\(value)\""
-        case .traceparent(let value): "malformed traceparent: \"\(value)\""
+        case .b3(let header, let value): "malformed \(header): \(Self.excerpt(value))"
+        case .traceparent(let value): "malformed traceparent: \(Self.excerpt(value))"
         }
+    }
+
+    static func excerpt(_ value: String) -> String {
+        let limit = 64
+        var text = "\""
+        var count = 0
+        for scalar in value.unicodeScalars {
+            guard count < limit else {
+                text += "\u{2026}\" (\(value.utf8.count) bytes)"
+                return text
+            }
+            count += 1
+            switch scalar.value {
+            case 0x22: text += "\\\""
+            case 0x5c: text += "\\\\"
+            case 0x00..<0x20, 0x7f..<0xa0, 0x2028, 0x2029:
+                text += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
     }
 }
 
@@ -125,7 +148,9 @@ enum TraceHeaders {
     /// Single-header `b3`. A value that only carries a sampling decision (`0`, `1`, `d`) gives
     /// that decision without a trace (``PropagatedContext/decisionOnly(_:)``).
     static func parseB3Single(_ value: String) throws(TraceHeaderError) -> PropagatedContext? {
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        // Checked before any splitting, so that a huge header costs no more than a valid one.
+        guard value.utf8.count <= maximumB3SingleLength else { throw .b3(header: "b3", value: value) }
+        let parts = value.split(separator: "-", maxSplits: 4, omittingEmptySubsequences: false)
         if parts.count == 1 {
             switch parts[0] {
             case "0": return .decisionOnly([])
@@ -153,6 +178,10 @@ enum TraceHeaders {
         return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
     }
 
+    /// The longest valid single `b3` value: a 128-bit trace ID, a span ID, a decision and a
+    /// parent span ID, with their three dashes.
+    static let maximumB3SingleLength = 32 + 1 + 16 + 1 + 1 + 1 + 16
+
     static func b3Sampled(_ context: PropagatedContext) -> String {
         context.isDebug ? "d" : context.isSampled ? "1" : "0"
     }
@@ -178,6 +207,8 @@ enum TraceHeaders {
     /// version is read by its first four fields as the specification requires; `ff` and any
     /// upper-case hex are invalid.
     static func parseTraceparent(_ value: String) throws(TraceHeaderError) -> PropagatedContext {
+        // A later version may append fields, but no version needs kilobytes: bound the copy.
+        guard value.utf8.count <= 512 else { throw .traceparent(value) }
         let utf8 = Array(value.utf8)
         guard utf8.count >= 55,
             let version = hex64(utf8[0..<2], exactLength: 2, lowerCaseOnly: true), version != 0xff,

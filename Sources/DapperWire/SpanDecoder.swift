@@ -16,7 +16,7 @@ import Dapper
 /// What span.proto does not carry comes back as follows: the context's flags are
 /// ``SpanContext/Flags/sampled`` (only sampled spans are reported), plus
 /// ``SpanContext/Flags/debug`` when the span has the tag `debug = true`; the level is 1.
-/// A float tag the Go original marked `BOOL` (SPEC 7) is recognised by its 8-byte value and
+/// A float tag the Go original marked `BOOL` (Compatibility §7) is recognised by its 8-byte value and
 /// decoded as a double.
 public final class SpanDecoder {
     /// The largest input accepted by default: 64 KiB, twice the largest datagram.
@@ -122,7 +122,7 @@ public final class SpanDecoder {
         case (DAPPER__TRACE__TAG__KIND__BOOL.rawValue, 1):
             return SpanTag(key: key, value: .bool(value.data[0] != 0))
         case (DAPPER__TRACE__TAG__KIND__FLOAT.rawValue, 8), (DAPPER__TRACE__TAG__KIND__BOOL.rawValue, 8):
-            // BOOL with 8 bytes: the Go original's float tags (SPEC 7).
+            // BOOL with 8 bytes: the Go original's float tags (Compatibility §7).
             return SpanTag(key: key, value: .double(Double(bitPattern: bigEndian(value))))
         case (DAPPER__TRACE__TAG__KIND__INT.rawValue, _), (DAPPER__TRACE__TAG__KIND__BOOL.rawValue, _),
             (DAPPER__TRACE__TAG__KIND__FLOAT.rawValue, _):

@@ -3,14 +3,14 @@ import CProtobufC
 import Dapper
 
 /// Encodes finished spans as `dapper.trace.Span` (`span.proto`, protocol version 1) through
-/// protobuf-c, byte for byte as the Go original does (SPEC 7).
+/// protobuf-c, byte for byte as the Go original does (Compatibility §7).
 ///
 /// An encoder owns its buffers: the C message structs, an arena that holds copies of the
 /// span's strings and tag values, and the output buffer. They grow to the largest span seen
 /// and are then reused, so encoding allocates nothing in steady state. That makes an encoder
 /// single-threaded: give each writer thread its own.
 ///
-/// A span larger than ``maximumSize`` is shrunk (SPEC 7): log entries are dropped from the
+/// A span larger than ``maximumSize`` is shrunk (Compatibility §7): log entries are dropped from the
 /// end, then references, then tags, and the tag `trace.error = "span truncated"` is added.
 /// What was dropped is reported in ``SpanEncoding``. A span that is too large even with no
 /// tags, logs and references left throws ``SpanEncodingError/oversize(size:limit:)``.
@@ -22,7 +22,7 @@ import Dapper
 /// }
 /// ```
 public final class SpanEncoder {
-    /// The largest encoding this encoder produces, in bytes: 32 KiB, one datagram (SPEC 7).
+    /// The largest encoding this encoder produces, in bytes: 32 KiB, one datagram (Compatibility §7).
     public static let defaultMaximumSize = 32 * 1024
 
     /// The largest encoding this encoder produces, in bytes.
@@ -262,7 +262,7 @@ public final class SpanEncoder {
             + perField * fields.reserved + perReference * message.pointee.n_references
     }
 
-    // MARK: Shrinking (SPEC 7)
+    // MARK: Shrinking (Compatibility §7)
 
     private func shrink(size: Int, encoding: inout SpanEncoding) throws(SpanEncodingError) -> Int {
         let message = self.message

@@ -1,7 +1,7 @@
 import Dapper
 
 /// Encodes finished spans as Zipkin v2 JSON (`POST /api/v2/spans`), with the mapping of
-/// SPEC 9.
+/// Compatibility §9.
 ///
 /// - `traceId`, `id`, `parentId`: 16 lower-case hex digits; no `parentId` on a root.
 /// - `name`: the operation name; `localEndpoint.serviceName`: the service name.

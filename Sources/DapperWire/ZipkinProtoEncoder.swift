@@ -5,7 +5,7 @@ import Dapper
 /// Encodes finished spans as Zipkin's proto3 `ListOfSpans` (`zipkin.proto`, the body of
 /// `POST /api/v2/spans` with `Content-Type: application/x-protobuf`), through protobuf-c.
 ///
-/// The mapping is ``ZipkinJSONEncoder``'s (SPEC 9): 8-byte big-endian IDs, no `parent_id` on
+/// The mapping is ``ZipkinJSONEncoder``'s (Compatibility §9): 8-byte big-endian IDs, no `parent_id` on
 /// a root, `kind` from the last `span.kind` tag, microsecond times (a duration at least 1),
 /// every other tag as text with the last value of a repeated key, one annotation per log
 /// field (`"key : value"`) unless it repeats an earlier one in the same microsecond.

@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// Reports spans to Zipkin: `POST /api/v2/spans` with Zipkin v2 JSON or proto3, in batches
-/// (SPEC 9).
+/// (Compatibility §9).
 ///
 /// ```swift
 /// let reporter = try ZipkinReporter(configuration: ZipkinConfiguration(parsing: "http://localhost:9411/api/v2/spans"))

@@ -2,7 +2,7 @@
 import DapperTesting
 import Testing
 
-/// SPEC 4 Differ: a span is safe to use from several tasks at once, a finish races to exactly one
+/// Compatibility §4 (where we differ): a span is safe to use from several tasks at once, a finish races to exactly one
 /// report, and a stale handle never reaches a recycled storage, while the pool recycles.
 ///
 /// CI runs every suite under the thread sanitizer (`Scripts/test`); this one alone:

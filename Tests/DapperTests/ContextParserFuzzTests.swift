@@ -1,13 +1,13 @@
 import Dapper
 import Testing
 
-/// SPEC 1 Differ: the parser never crashes, whatever the bytes, and agrees with a plain reading
+/// Compatibility §1 (where we differ): the parser never crashes, whatever the bytes, and agrees with a plain reading
 /// of the rules. A seeded generator makes every run see the same inputs: a failure reports the
 /// input, and reproduces.
 @Suite struct ContextParserFuzzTests {
     static let seed: UInt64 = 0xDA99_E5_2024
 
-    /// What the parser must answer, in the categories SPEC 1 names.
+    /// What the parser must answer, in the categories Compatibility §1 names.
     enum Outcome: Equatable, CustomStringConvertible {
         case accepted(traceID: UInt64, spanID: UInt64, parentID: UInt64, flags: UInt8)
         case empty
@@ -24,7 +24,7 @@ import Testing
         }
     }
 
-    /// SPEC 1 read literally: split on `:`, at least 4 parts, each of the first 4 a non-empty
+    /// Compatibility §1 read literally: split on `:`, at least 4 parts, each of the first 4 a non-empty
     /// run of hex digits whose value fits in 64 bits, flags truncated to 8 bits, zero IDs refused.
     static func reference(_ bytes: [UInt8]) -> Outcome {
         if bytes.isEmpty { return .empty }

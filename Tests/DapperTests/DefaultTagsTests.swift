@@ -9,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// SPEC 6: the default tags and the default service name.
+/// Compatibility §6: the default tags and the default service name.
 ///
 /// Tests that change the environment run in a child process (exit tests): other tests of this
 /// process read the environment whenever they build a tracer with the default tags.

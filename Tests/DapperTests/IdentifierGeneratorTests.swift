@@ -1,7 +1,7 @@
 @testable import Dapper
 import Testing
 
-/// SPEC 2: identifiers are uniformly random, non-zero 64-bit values from a per-thread generator.
+/// Compatibility §2: identifiers are uniformly random, non-zero 64-bit values from a per-thread generator.
 @Suite struct IdentifierGeneratorTests {
     @Test func identifiersAreNeverZeroAndDoNotRepeat() {
         var seen = Set<UInt64>()

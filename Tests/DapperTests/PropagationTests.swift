@@ -2,7 +2,7 @@ import Dapper
 import DapperTesting
 import Testing
 
-/// SPEC 3: inject, extract, carriers, `visit` and `traceID`.
+/// Compatibility §3: inject, extract, carriers, `visit` and `traceID`.
 @Suite struct PropagationTests {
     /// A user type made a carrier.
     struct Request: Carrier {

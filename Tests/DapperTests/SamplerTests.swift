@@ -1,7 +1,7 @@
 import Dapper
 import Testing
 
-/// SPEC 5: the legacy probability sampler, and the always/never samplers.
+/// Compatibility §5: the legacy probability sampler, and the always/never samplers.
 @Suite struct SamplerTests {
     /// A sampler on a fake clock and a fake random source.
     struct Harness {
@@ -24,7 +24,7 @@ import Testing
         }
     }
 
-    /// SPEC 5's formula, written out independently of the library.
+    /// Compatibility §5's formula, written out independently of the library.
     static func referenceHash(_ string: String) -> UInt32 {
         var hash: UInt32 = 0
         for byte in Array(string.utf8) {

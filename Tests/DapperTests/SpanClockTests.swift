@@ -2,7 +2,7 @@
 import Foundation
 import Testing
 
-/// SPEC 4: start times from the wall clock, durations from a monotonic clock.
+/// Compatibility §4: start times from the wall clock, durations from a monotonic clock.
 @Suite struct SpanClockTests {
     @Test func startInstantIsOnTheWallClock() {
         let before = wallClockNanos()

@@ -1,7 +1,7 @@
 import Dapper
 import Testing
 
-/// SPEC 1: the span context, its text form and its parser.
+/// Compatibility §1: the span context, its text form and its parser.
 @Suite struct SpanContextTests {
     // MARK: Fields
 

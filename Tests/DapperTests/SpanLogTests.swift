@@ -1,7 +1,7 @@
 import Dapper
 import Testing
 
-/// SPEC 4: a log entry is a timestamp and key/value string fields, in order.
+/// Compatibility §4: a log entry is a timestamp and key/value string fields, in order.
 @Suite struct SpanLogTests {
     static func field(_ index: Int) -> SpanLogField { SpanLogField(key: "k\(index)", value: "v\(index)") }
 

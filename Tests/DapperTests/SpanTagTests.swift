@@ -1,7 +1,7 @@
 @testable import Dapper
 import Testing
 
-/// SPEC 4: a tag is a key and a typed value (string, integer, bool, float), and the tag list
+/// Compatibility §4: a tag is a key and a typed value (string, integer, bool, float), and the tag list
 /// of a finished span.
 @Suite struct SpanTagTests {
     @Test func tagValuesDescribeThemselves() {

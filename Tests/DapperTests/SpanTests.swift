@@ -3,7 +3,7 @@ import DapperTesting
 import Foundation
 import Testing
 
-/// SPEC 3 and 4: what a span records, its children and their guards, and finishing.
+/// Compatibility §3 and §4: what a span records, its children and their guards, and finishing.
 @Suite struct SpanTests {
     // MARK: Identity of children
 

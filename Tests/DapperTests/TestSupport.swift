@@ -6,7 +6,7 @@ import Synchronization
 // Shared helpers of the test suite: a tracer with an in-memory reporter, fake clocks and
 // random sources for the sampler, errors to finish spans with, and the golden vectors.
 
-/// Default tags with recognisable values, in the order SPEC 6 gives.
+/// Default tags with recognisable values, in the order Compatibility §6 gives.
 let testDefaultTags: [SpanTag] = [
     SpanTag(key: "region", value: .string("region-test")),
     SpanTag(key: "zone", value: .string("zone-test")),
@@ -95,14 +95,14 @@ func count(_ key: String, in span: FinishedSpan) -> Int {
 
 // MARK: - Golden vectors
 
-/// `../shared/vectors/legacy-go.json`, found from this file's path (the package root has
-/// `shared` beside it).
+/// `Tests/Fixtures/legacy-go.json`, the Go original's golden vectors, found from this file's
+/// path.
 enum Vectors {
     static let url: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // DapperTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
-        .appendingPathComponent("../shared/vectors/legacy-go.json")
+        .appendingPathComponent("Tests/Fixtures/legacy-go.json")
         .standardizedFileURL
 
     /// The decoded file, or `nil` when it cannot be read (a test asserts that it can).

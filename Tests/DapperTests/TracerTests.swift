@@ -3,7 +3,7 @@ import DapperTesting
 import Synchronization
 import Testing
 
-/// SPEC 2 and 3: starting traces with `DapperTracer`, and what it hands its sampler and reporter.
+/// Compatibility §2 and §3: starting traces with `DapperTracer`, and what it hands its sampler and reporter.
 @Suite struct TracerTests {
     /// A sampler that answers a fixed decision and records what it was asked.
     final class RecordingSampler: Sampler {
@@ -56,7 +56,7 @@ import Testing
         #expect(sampler.recorded.count == 1)
     }
 
-    /// SPEC 3 Differ: the sampling probability is carried into the span and its children.
+    /// Compatibility §3 (where we differ): the sampling probability is carried into the span and its children.
     @Test func theSamplersProbabilityIsCarriedIntoTheSpanAndItsChildren() throws {
         let sampler = RecordingSampler(SamplingDecision(isSampled: true, probability: 0.125))
         let (tracer, reporter) = makeTracer(sampler: sampler)

@@ -2,7 +2,7 @@ import Dapper
 import DapperTesting
 import Testing
 
-/// The golden vectors of the Go original (`../shared/vectors/legacy-go.json`), used as they are.
+/// The golden vectors of the Go original (`Tests/Fixtures/legacy-go.json`), used as they are.
 @Suite struct VectorTests {
     @Test func theVectorsFileIsReadAndComplete() {
         #expect(Vectors.contextParse.count == 15, "read from \(Vectors.url.path)")
@@ -42,7 +42,7 @@ import Testing
         #expect(try SpanContext(parsing: context.description) == context)
     }
 
-    /// The one vector the Go original accepted and this project rejects (SPEC 1 Differ).
+    /// The one vector the Go original accepted and this project rejects (Compatibility §1, where we differ).
     @Test func zeroIDsOfTheVectorsAreRejectedAsZeroID() throws {
         let zero = try #require(Vectors.contextParse.first { $0.input == "0:0:0:0" })
         #expect(!zero.okHere)

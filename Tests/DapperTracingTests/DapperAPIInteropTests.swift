@@ -96,7 +96,7 @@ import Tracing
         #expect(sent.traceID == request.context.traceID && sent.spanID == request.context.spanID)
     }
 
-    /// When Dapper's span refuses more children (SPEC 3's 1024), a bridged span inside it
+    /// When Dapper's span refuses more children (Compatibility §3's 1024), a bridged span inside it
     /// still propagates its trace.
     @Test func aRefusedChildOfDapperAPIsSpanStillPropagatesItsTrace() throws {
         let (tracer, _) = makeBridge()

@@ -9,7 +9,7 @@ import Tracing
     /// The Go original's `context_parse` vectors that it accepts and we accept too.
     static let goContexts: [(input: String, traceID: UInt64, spanID: UInt64, flags: UInt8)] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("../shared/vectors/legacy-go.json").standardizedFileURL
+            .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/legacy-go.json").standardizedFileURL
         guard let data = try? Data(contentsOf: url),
             let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let cases = root["context_parse"] as? [[String: Any]]
@@ -79,6 +79,26 @@ import Tracing
         let span = try #require(reporter.spans.first)
         #expect(span.context.parentID == 0, "a new trace")
         #expect(tracer.malformedHeaderCount == 1)
+    }
+
+    @Test(arguments: [
+        ["b3": String(repeating: "-", count: 1_000_000)],
+        ["b3": "80f198ee56343ba8-e457b5a2e4d86bd1-1-" + String(repeating: "a", count: 100_000)],
+        ["traceparent": "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-" + String(repeating: "x", count: 100_000)],
+    ])
+    func aHugeHeaderIsRejectedAsMalformed(_ headers: [String: String]) {
+        let (tracer, _) = makeBridge(propagation: .all)
+        #expect(tracer.context(from: headers).dapperSpanContext == nil)
+        #expect(tracer.malformedHeaderCount == 1)
+    }
+
+    @Test func aMalformedHeaderErrorShowsAShortEscapedExcerptOfThePeersValue() {
+        let huge = TraceHeaderError.b3(header: "b3", value: String(repeating: "-", count: 1_000_000))
+        #expect(huge.description.count < 120)
+        #expect(huge.description.hasSuffix("(1000000 bytes)"))
+        let forged = TraceHeaderError.traceparent("00-x\n[ERROR] forged line\u{1b}[2J\"")
+        #expect(!forged.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f })
+        #expect(forged.description == #"malformed traceparent: "00-x\u{a}[ERROR] forged line\u{1b}[2J\"""#)
     }
 
     @Test func w3cTraceparentIsContinuedWithTheLowSixtyFourBitsOfItsTraceID() throws {

@@ -59,7 +59,7 @@ import Testing
             + "aa010b" + "10ffffffffffffffffff01" + "980601")
     }
 
-    // MARK: Oversize spans (SPEC 7)
+    // MARK: Oversize spans (Compatibility §7)
 
     private func bigSpan(logs: Int, tags: Int, operationName: String = "op") -> FinishedSpan {
         var span = FinishedSpan(

@@ -1,7 +1,7 @@
 import Dapper
 import Foundation
 
-/// The `spans` cases of `../shared/vectors/legacy-go.json` (produced by the Go original) as
+/// The `spans` cases of `Tests/Fixtures/legacy-go.json` (produced by the Go original) as
 /// finished spans with the bytes and Zipkin JSON expected of them.
 struct WireVector: Sendable, CustomStringConvertible {
     var name: String
@@ -21,7 +21,7 @@ enum WireVectors {
         .deletingLastPathComponent()  // DapperWireTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
-        .appendingPathComponent("../shared/vectors/legacy-go.json")
+        .appendingPathComponent("Tests/Fixtures/legacy-go.json")
         .standardizedFileURL
 
     /// Every span case; empty when the file cannot be read (a test asserts that it can).

@@ -267,7 +267,7 @@ enum WireVectorsForZipkin {
     static let spans: [FinishedSpan] = {
         let url = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/vectors/legacy-go.json").standardizedFileURL
+            .appendingPathComponent("Tests/Fixtures/legacy-go.json").standardizedFileURL
         guard let data = try? Data(contentsOf: url),
             let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let entries = root["spans"] as? [[String: Any]]
