@@ -132,9 +132,9 @@ public final class AgentListener: Sendable {
         let reader = ListenerReader(core: core, handler: handler)
         core.threadStarted()
         if dsn.network == .tcp {
-            startThread(name: "dapper-accept") { reader.acceptLoop() }
+            try? startThread(name: "dapper-accept") { reader.acceptLoop() }
         } else {
-            startThread(name: "dapper-listen") { reader.datagramLoop() }
+            try? startThread(name: "dapper-listen") { reader.datagramLoop() }
         }
     }
 
@@ -282,7 +282,7 @@ private final class ListenerReader: Sendable {
             try? connection.socket.setReceiveTimeout(.milliseconds(100))
             core.countConnection()
             core.threadStarted()
-            startThread(name: "dapper-conn") { [self] in streamLoop(connection) }
+            try? startThread(name: "dapper-conn") { [self] in streamLoop(connection) }
         }
     }
 
