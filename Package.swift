@@ -167,6 +167,7 @@ let package = Package(
             name: "DapperZipkinTests",
             dependencies: [
                 "Dapper", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto", "CProtobufC",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -16,7 +16,7 @@ final class AgentPipeline: @unchecked Sendable {
     private let path: String
     private let descriptor: Int32
 
-    init() {
+    init() throws {
         let path = "/tmp/dapper-bench-\(getpid()).sock"
         self.path = path
         unlink(path)
@@ -33,7 +33,7 @@ final class AgentPipeline: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        reporter = AgentReporter(dsn: AgentDSN(network: .unixgram, address: path))
+        reporter = try AgentReporter(dsn: AgentDSN(network: .unixgram, address: path))
         tracer = DapperTracer(
             serviceName: "user-service", reporter: reporter, sampler: .always, defaultTags: benchmarkDefaultTags)
         precondition(bench_reader_start(descriptor) == 0, "cannot start the reader thread")

@@ -199,7 +199,7 @@ let benchmarks: @Sendable () -> Void = {
         let after = reporter.statistics
         benchmark.measurement(.custom("Spans lost"), after.totalDropped - before.totalDropped)
     } setup: {
-        let pipeline = AgentPipeline()
+        let pipeline = try AgentPipeline()
         runningPipeline.withLock { $0 = pipeline }
         return pipeline
     } teardown: {

@@ -13,8 +13,15 @@
 package final class SpanQueue: @unchecked Sendable {
     // @unchecked: every stored var is read and written only while `lock` is held.
     private let lock = ConditionLock()
-    private let storage: UnsafeMutablePointer<FinishedSpan>
+    /// The ring: `allocated` slots, grown (doubling) up to `capacity` as the queue fills, so
+    /// that a large capacity costs memory only when spans actually wait.
+    private var storage: UnsafeMutablePointer<FinishedSpan>
+    private var allocated: Int
+    /// Spans the queue holds at most.
     package let capacity: Int
+    /// Slots allocated up front: the default capacities of the reporters fit, so their queues
+    /// never allocate while spans flow.
+    private static let initialSlots = 16_384
     private var head = 0
     private var count = 0
     /// The writer sleeps until woken (after a few empty naps).
@@ -44,10 +51,12 @@ package final class SpanQueue: @unchecked Sendable {
         case closed
     }
 
+    /// Creates a queue of at most `capacity` spans (at least 1); the reporters check their
+    /// configured capacity before they make one.
     package init(capacity: Int) {
-        precondition(capacity > 0, "queue capacity must be positive")
-        self.capacity = capacity
-        storage = .allocate(capacity: capacity)
+        self.capacity = max(1, capacity)
+        allocated = min(self.capacity, Self.initialSlots)
+        storage = .allocate(capacity: allocated)
     }
 
     deinit {
@@ -61,8 +70,11 @@ package final class SpanQueue: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if isClosed { return .closed }
-        if count == capacity { return .full }
-        (storage + (head + count) % capacity).initialize(to: span)
+        if count == allocated {
+            if allocated == capacity { return .full }
+            growLocked()
+        }
+        (storage + (head + count) % allocated).initialize(to: span)
         count += 1
         accepted += 1
         if writerSleeps || (writerNaps && count >= Self.wakeBatch) {
@@ -107,12 +119,12 @@ package final class SpanQueue: @unchecked Sendable {
         var index = 0
         while index < moved {
             // Contiguous runs of the ring move with one call.
-            let start = (head + index) % capacity
-            let run = min(moved - index, capacity - start)
+            let start = (head + index) % allocated
+            let run = min(moved - index, allocated - start)
             (batch + index).moveInitialize(from: storage + start, count: run)
             index += run
         }
-        head = (head + moved) % capacity
+        head = (head + moved) % allocated
         count -= moved
         let flushRequested = flushRequests != flushesHandled
         flushesHandled = flushRequests
@@ -159,11 +171,24 @@ package final class SpanQueue: @unchecked Sendable {
         return removed
     }
 
+    /// Doubles the ring (up to `capacity`), moving the queued spans to its start.
+    private func growLocked() {
+        let larger = min(capacity, allocated * 2)
+        let moved = UnsafeMutablePointer<FinishedSpan>.allocate(capacity: larger)
+        let firstRun = min(count, allocated - head)
+        moved.moveInitialize(from: storage + head, count: firstRun)
+        (moved + firstRun).moveInitialize(from: storage, count: count - firstRun)
+        storage.deallocate()
+        storage = moved
+        allocated = larger
+        head = 0
+    }
+
     private func discardLocked() {
         var index = 0
         while index < count {
-            let start = (head + index) % capacity
-            let run = min(count - index, capacity - start)
+            let start = (head + index) % allocated
+            let run = min(count - index, allocated - start)
             (storage + start).deinitialize(count: run)
             index += run
         }
@@ -194,6 +219,13 @@ package final class SpanQueue: @unchecked Sendable {
     package func waitUntilWriterExits(deadline: ContinuousClock.Instant) async -> Bool {
         await DeadlineWait.until(deadline) { self.progress.writerExited }
         return progress.writerExited
+    }
+
+    /// Slots of the ring allocated now: they grow with the spans waiting, up to ``capacity``.
+    package var allocatedSlots: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return allocated
     }
 
     /// Spans waiting in the queue.

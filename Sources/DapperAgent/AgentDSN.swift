@@ -33,7 +33,8 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
     public var network: Network
     /// A socket path for `unixgram`, `HOST:PORT` for `udp` and `tcp`.
     public var address: String
-    /// The longest a write (or a connect) may block the reporter's writer thread.
+    /// The longest a write (or a connect) may block the reporter's writer thread
+    /// (``timeoutRange``; ``AgentReporter`` refuses others).
     public var timeout: Duration
     /// Carried from the Go DSN, where it asked to report spans whatever the sampler said;
     /// this implementation reports the spans its tracer records and keeps the value only so
@@ -98,8 +99,11 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
             guard seen.insert(name).inserted else { throw .duplicateParameter(name) }
             switch name {
             case "timeout":
-                guard let duration = parseGoDuration(value), duration > .zero else {
-                    throw .invalidParameter(name: name, value: value)
+                guard let duration = parseGoDuration(value) else { throw .invalidParameter(name: name, value: value) }
+                guard Self.timeoutRange.contains(duration) else {
+                    throw .parameterOutOfRange(
+                        name: name, value: value,
+                        allowed: "between \(formatGoDuration(Self.timeoutRange.lowerBound)) and \(formatGoDuration(Self.timeoutRange.upperBound))")
                 }
                 timeout = duration
             case "disable_sample":
@@ -148,6 +152,9 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// The allowed ``timeout``: more than zero, at most an hour.
+    public static let timeoutRange = Duration.nanoseconds(1)...Duration.seconds(3600)
+
     /// `sun_path` holds 108 bytes including the terminating NUL.
     static let maximumUnixPathLength = 107
 
@@ -185,6 +192,8 @@ public enum AgentDSNError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidPort(String)
     /// A parameter's value cannot be read.
     case invalidParameter(name: String, value: String)
+    /// A parameter's value is outside its allowed range (`allowed`, in words).
+    case parameterOutOfRange(name: String, value: String, allowed: String)
     /// A parameter the DSN does not define.
     case unknownParameter(String)
     /// A parameter given twice.
@@ -192,20 +201,24 @@ public enum AgentDSNError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A protocol version other than 1.
     case unsupportedProtocolVersion(Int)
 
+    /// The error in words; the input it quotes has its control characters escaped, so that a
+    /// DSN read from the environment cannot forge log lines.
     public var description: String {
         switch self {
         case .empty: "the DSN is empty"
-        case .missingScheme(let text): "\"\(text)\" has no network (expected unixgram://, udp:// or tcp://)"
-        case .unknownNetwork(let network): "unknown network \"\(network)\" (expected unixgram, udp or tcp)"
-        case .missingAddress(let text): "\"\(text)\" has no address"
-        case .relativeUnixPath(let path): "unixgram path \"\(path)\" is not absolute (write unixgram:///path)"
-        case .unixPathTooLong(let path, let limit): "unixgram path \"\(path)\" is longer than \(limit) bytes"
-        case .invalidHost(let address): "\"\(address)\" has no valid host"
-        case .missingPort(let address): "\"\(address)\" has no port (expected HOST:PORT)"
-        case .invalidPort(let address): "\"\(address)\" has no valid port (1 to 65535)"
-        case .invalidParameter(let name, let value): "invalid value \"\(value)\" for \(name)"
-        case .unknownParameter(let name): "unknown parameter \"\(name)\" (known: timeout, disable_sample, protocol_version)"
-        case .duplicateParameter(let name): "parameter \"\(name)\" is given twice"
+        case .missingScheme(let text): "\"\(escaped(text))\" has no network (expected unixgram://, udp:// or tcp://)"
+        case .unknownNetwork(let network): "unknown network \"\(escaped(network))\" (expected unixgram, udp or tcp)"
+        case .missingAddress(let text): "\"\(escaped(text))\" has no address"
+        case .relativeUnixPath(let path): "unixgram path \"\(escaped(path))\" is not absolute (write unixgram:///path)"
+        case .unixPathTooLong(let path, let limit): "unixgram path \"\(escaped(path))\" is longer than \(limit) bytes"
+        case .invalidHost(let address): "\"\(escaped(address))\" has no valid host"
+        case .missingPort(let address): "\"\(escaped(address))\" has no port (expected HOST:PORT)"
+        case .invalidPort(let address): "\"\(escaped(address))\" has no valid port (1 to 65535)"
+        case .invalidParameter(let name, let value): "invalid value \"\(escaped(value))\" for \(escaped(name))"
+        case .parameterOutOfRange(let name, let value, let allowed):
+            "\(escaped(name)) must be \(allowed), got \(escaped(value))"
+        case .unknownParameter(let name): "unknown parameter \"\(escaped(name))\" (known: timeout, disable_sample, protocol_version)"
+        case .duplicateParameter(let name): "parameter \"\(escaped(name))\" is given twice"
         case .unsupportedProtocolVersion(let version): "protocol version \(version) is not supported (only 1)"
         }
     }
@@ -217,7 +230,7 @@ extension String {
         guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }) else {
             return ""
         }
-        let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d })!
+        let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }) ?? first
         return self[first...last]
     }
 }
@@ -249,16 +262,35 @@ func parseGoDuration(_ text: String) -> Duration? {
         }
         total += number * scale
     }
-    guard total.isFinite, total < 1e18 else { return nil }
+    guard total.isFinite else { return nil }
+    // Longer than nanoseconds hold: whole seconds, so that the range check names the value.
+    guard total < 1e18 else { return .seconds(Int64(min(total / 1e9, 9e18))) }
     return .nanoseconds(Int64(total.rounded()))
 }
 
-/// A Go-style duration text that ``parseGoDuration(_:)`` reads back exactly.
+/// A Go-style duration text that ``parseGoDuration(_:)`` reads back exactly (when it is
+/// within its range; a longer one, set in code, is written in whole seconds, never trapping).
 func formatGoDuration(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
-    let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    let (nanos, carry) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+    if overflow || carry { return "\(seconds)s" }
     if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
     if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
     if nanos % 1_000 == 0 { return "\(nanos / 1_000)us" }
     return "\(nanos)ns"
+}
+
+/// `text` with control characters (C0, DEL, C1) written as `\u{…}` escapes, for error
+/// messages that quote their input.
+func escaped(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
+            result += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }

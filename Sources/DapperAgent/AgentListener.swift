@@ -132,9 +132,9 @@ public final class AgentListener: Sendable {
         let reader = ListenerReader(core: core, handler: handler)
         core.threadStarted()
         if dsn.network == .tcp {
-            startThread(name: "dapper-accept") { reader.acceptLoop() }
+            do { try startThread(name: "dapper-accept") { reader.acceptLoop() } } catch { core.threadFinished() }
         } else {
-            startThread(name: "dapper-listen") { reader.datagramLoop() }
+            do { try startThread(name: "dapper-listen") { reader.datagramLoop() } } catch { core.threadFinished() }
         }
     }
 
@@ -282,7 +282,7 @@ private final class ListenerReader: Sendable {
             try? connection.socket.setReceiveTimeout(.milliseconds(100))
             core.countConnection()
             core.threadStarted()
-            startThread(name: "dapper-conn") { [self] in streamLoop(connection) }
+            do { try startThread(name: "dapper-conn") { [self] in streamLoop(connection) } } catch { core.threadFinished() }
         }
     }
 

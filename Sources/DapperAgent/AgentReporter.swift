@@ -20,15 +20,19 @@ import DapperWire
 public final class AgentReporter: Reporter {
     /// Limits and timings of the reporter.
     public struct Configuration: Sendable, Hashable {
-        /// Spans the queue holds before new ones are dropped as ``DropReason/queueFull``.
+        /// Spans the queue holds before new ones are dropped as ``DropReason/queueFull``
+        /// (``queueCapacityRange``).
         public var queueCapacity: Int = 4096
-        /// Spans the writer takes from the queue and writes with one system call, at most.
+        /// Spans the writer takes from the queue and writes with one system call, at most
+        /// (``maximumBatchSizeRange``).
         public var maximumBatchSize: Int = 256
-        /// The largest encoded span, in bytes; larger spans are shrunk (Compatibility §7).
+        /// The largest encoded span, in bytes; larger spans are shrunk (Compatibility §7)
+        /// (``maximumSpanSizeRange``).
         public var maximumSpanSize: Int = SpanEncoder.defaultMaximumSize
-        /// The first wait before connecting again after a failure.
+        /// The first wait before connecting again after a failure (``delayRange``).
         public var minimumReconnectDelay: Duration = .milliseconds(100)
-        /// The longest wait between connection attempts.
+        /// The longest wait between connection attempts: at least ``minimumReconnectDelay``, at
+        /// most the upper bound of ``delayRange``.
         public var maximumReconnectDelay: Duration = .seconds(5)
 
         /// Creates the default configuration.
@@ -46,23 +50,47 @@ public final class AgentReporter: Reporter {
 
     /// Creates a reporter and starts its writer thread. Connecting happens on that thread;
     /// until it succeeds, spans are dropped as ``DropReason/notConnected``.
-    public init(dsn: AgentDSN = .default, configuration: Configuration = Configuration()) {
-        precondition(configuration.queueCapacity > 0, "AgentReporter queueCapacity must be positive")
-        precondition(configuration.maximumBatchSize > 0, "AgentReporter maximumBatchSize must be positive")
+    ///
+    /// - Throws: ``AgentReporterError/invalidConfiguration(name:value:allowed:)`` when a value
+    ///   of `configuration` or the DSN's timeout is out of its range (see
+    ///   ``Configuration/validate(dsn:)``); ``AgentReporterError/cannotStartThread(_:)`` when
+    ///   the system refuses the writer thread.
+    public init(dsn: AgentDSN = .default, configuration: Configuration = Configuration()) throws(AgentReporterError) {
+        try configuration.validate(dsn: dsn)
+        let encoder: SpanEncoder
+        do {
+            encoder = try SpanEncoder(maximumSize: configuration.maximumSpanSize)
+        } catch {
+            throw .invalidConfiguration(
+                name: "maximumSpanSize", value: "\(configuration.maximumSpanSize)",
+                allowed: "at least \(SpanEncoder.smallestMaximumSize)")
+        }
         self.dsn = dsn
         self.configuration = configuration
         queue = SpanQueue(capacity: configuration.queueCapacity)
-        AgentWriter(
-            dsn: dsn, configuration: configuration, queue: queue, counters: counters, status: connectionStatus
-        ).start()
+        let writer = AgentWriter(
+            dsn: dsn, configuration: configuration, encoder: encoder, queue: queue, counters: counters,
+            status: connectionStatus)
+        do {
+            try writer.start()
+        } catch {
+            throw .cannotStartThread(error)
+        }
     }
 
     /// A reporter for the DSN in the `TRACE` environment variable, or ``AgentDSN/default``
     /// when it is unset.
     ///
-    /// - Throws: ``AgentDSNError`` when `TRACE` holds a malformed DSN.
-    public static func fromEnvironment(configuration: Configuration = Configuration()) throws(AgentDSNError) -> AgentReporter {
-        AgentReporter(dsn: try AgentDSN.fromEnvironment(), configuration: configuration)
+    /// - Throws: ``AgentReporterError/invalidDSN(_:)`` when `TRACE` holds a malformed DSN, or
+    ///   what ``init(dsn:configuration:)`` throws.
+    public static func fromEnvironment(configuration: Configuration = Configuration()) throws(AgentReporterError) -> AgentReporter {
+        let dsn: AgentDSN
+        do {
+            dsn = try AgentDSN.fromEnvironment()
+        } catch {
+            throw .invalidDSN(error)
+        }
+        return try AgentReporter(dsn: dsn, configuration: configuration)
     }
 
     deinit {

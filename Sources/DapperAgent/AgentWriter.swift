@@ -36,7 +36,7 @@ final class AgentWriter: @unchecked Sendable {
     private let datagrams: UnsafeMutablePointer<dapper_datagram>
 
     init(
-        dsn: AgentDSN, configuration: AgentReporter.Configuration, queue: SpanQueue,
+        dsn: AgentDSN, configuration: AgentReporter.Configuration, encoder: SpanEncoder, queue: SpanQueue,
         counters: ReporterCounters, status: LockedValue<AgentStatus>
     ) {
         self.dsn = dsn
@@ -44,7 +44,7 @@ final class AgentWriter: @unchecked Sendable {
         self.counters = counters
         self.status = status
         maximumBatch = configuration.maximumBatchSize
-        encoder = SpanEncoder(maximumSize: configuration.maximumSpanSize)
+        self.encoder = encoder
         backoff = Backoff(minimum: configuration.minimumReconnectDelay, maximum: configuration.maximumReconnectDelay)
         batch = .allocate(capacity: maximumBatch)
         buffer = .allocate(byteCount: 256 * 1024, alignment: 16)
@@ -60,8 +60,8 @@ final class AgentWriter: @unchecked Sendable {
         datagrams.deallocate()
     }
 
-    func start() {
-        startThread(name: "dapper-agent") { [self] in
+    func start() throws(ThreadStartError) {
+        try startThread(name: "dapper-agent") { [self] in
             run()
         }
     }

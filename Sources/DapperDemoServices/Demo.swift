@@ -72,7 +72,7 @@ public enum Demo {
     public static func run(_ options: Options = Options()) async throws -> Outcome {
         DemoTracing.bootstrap()
         let collector = try DemoCollector(zipkin: options.zipkin)
-        let reporter = AgentReporter(dsn: collector.dsn)
+        let reporter = try AgentReporter(dsn: collector.dsn)
         func tracer(_ name: String) -> DapperTracer {
             DapperTracer(serviceName: name, reporter: reporter, sampler: .always, defaultTags: [SpanTag(key: "region", value: "demo")])
         }

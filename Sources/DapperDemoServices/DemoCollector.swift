@@ -20,7 +20,7 @@ public final class DemoCollector: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         dsn = AgentDSN(network: .unixgram, address: directory.appendingPathComponent("agent.sock").path)
         listener = try AgentListener(dsn: dsn)
-        forwarder = try zipkin.map { configuration throws(ZipkinConfigurationError) in try ZipkinReporter(configuration: configuration) }
+        forwarder = try zipkin.map { configuration throws(ZipkinReporterError) in try ZipkinReporter(configuration: configuration) }
         let collected = self.collected
         let forwarder = self.forwarder
         listener.start { event in

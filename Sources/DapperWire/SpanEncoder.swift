@@ -2,6 +2,19 @@ import CDapperProto
 import CProtobufC
 import Dapper
 
+/// An encoder cannot be made with the size asked for.
+public enum SpanEncoderError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The maximum size is below ``SpanEncoder/smallestMaximumSize``.
+    case maximumSizeTooSmall(Int)
+
+    public var description: String {
+        switch self {
+        case .maximumSizeTooSmall(let size):
+            "the maximum span size must be at least \(SpanEncoder.smallestMaximumSize) bytes, got \(size)"
+        }
+    }
+}
+
 /// Encodes finished spans as `dapper.trace.Span` (`span.proto`, protocol version 1) through
 /// protobuf-c, byte for byte as the Go original does (Compatibility §7).
 ///
@@ -46,11 +59,25 @@ public final class SpanEncoder {
     @exclusivity(unchecked) private var prefixArena: ByteArena
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
 
+    /// The smallest ``maximumSize``: room for a span's identifiers, times and the truncation
+    /// tag.
+    public static let smallestMaximumSize = 256
+
+    /// Creates an encoder whose output never exceeds ``defaultMaximumSize`` bytes.
+    public convenience init() {
+        self.init(checkedMaximumSize: SpanEncoder.defaultMaximumSize)
+    }
+
     /// Creates an encoder whose output never exceeds `maximumSize` bytes.
     ///
-    /// - Parameter maximumSize: At least 256 bytes; defaults to ``defaultMaximumSize``.
-    public init(maximumSize: Int = SpanEncoder.defaultMaximumSize) {
-        precondition(maximumSize >= 256, "SpanEncoder.maximumSize must be at least 256 bytes")
+    /// - Parameter maximumSize: At least ``smallestMaximumSize`` (256) bytes.
+    /// - Throws: ``SpanEncoderError/maximumSizeTooSmall(_:)`` for a smaller size.
+    public convenience init(maximumSize: Int) throws(SpanEncoderError) {
+        guard maximumSize >= SpanEncoder.smallestMaximumSize else { throw .maximumSizeTooSmall(maximumSize) }
+        self.init(checkedMaximumSize: maximumSize)
+    }
+
+    private init(checkedMaximumSize maximumSize: Int) {
         self.maximumSize = maximumSize
         message = .allocate(capacity: 1)
         dapper__trace__span__init(message)

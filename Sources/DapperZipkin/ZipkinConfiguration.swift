@@ -18,31 +18,40 @@ public struct ZipkinConfiguration: Sendable, Hashable {
         }
     }
 
-    /// Where spans are posted.
+    /// Where spans are posted. User info (`http://user:password@host/…`) is sent as HTTP Basic
+    /// authentication, not in the URL, unless ``headers`` has an `Authorization` header;
+    /// messages show it as `***` (``redactedEndpoint``).
     public var endpoint: String = "http://localhost:9411/api/v2/spans"
     /// The body format.
     public var encoding: Encoding = .json
-    /// Extra request headers, for example for authentication.
+    /// Extra request headers, for example for authentication. A name must be an HTTP token and
+    /// a value must hold no control character (the reporter refuses others at creation).
+    /// Values never appear in messages or descriptions.
     public var headers: [(name: String, value: String)] = []
-    /// Spans waiting to be sent, at most; more are dropped as ``Dapper/DropReason/queueFull``.
+    /// Spans waiting to be sent, at most (``queueCapacityRange``); more are dropped as
+    /// ``Dapper/DropReason/queueFull``.
     public var queueCapacity: Int = 10_000
     /// Bytes of spans waiting in the queue, at most (estimated from their text; the batch
     /// being sent is bounded by ``maximumBatchBytes`` instead); more are dropped as
-    /// ``Dapper/DropReason/queueFull``.
+    /// ``Dapper/DropReason/queueFull`` (``queueByteLimitRange``).
     public var queueByteLimit: Int = 32 * 1024 * 1024
-    /// Spans in one request, at most.
+    /// Spans in one request, at most (``maximumBatchSpansRange``).
     public var maximumBatchSpans: Int = 100
-    /// Bytes in one request body, at most.
+    /// Bytes in one request body, at most (``maximumBatchBytesRange``).
     public var maximumBatchBytes: Int = 500_000
-    /// A span waits at most this long before it is sent, even when its batch is not full.
+    /// A span waits at most this long before it is sent, even when its batch is not full
+    /// (``intervalRange``).
     public var flushInterval: Duration = .seconds(1)
-    /// How long one request may take.
+    /// How long one request may take (``intervalRange``).
     public var requestTimeout: Duration = .seconds(5)
-    /// How many times a batch is tried, at most (the first try included).
+    /// How many times a batch is tried, at most, the first try included
+    /// (``maximumAttemptsRange``).
     public var maximumAttempts: Int = 3
-    /// The wait before the first retry; it doubles for each further retry.
+    /// The wait before the first retry; it doubles for each further retry
+    /// (``retryDelayRange``).
     public var minimumRetryDelay: Duration = .milliseconds(100)
-    /// The longest wait between retries.
+    /// The longest wait between retries: at least ``minimumRetryDelay``, at most the upper
+    /// bound of ``retryDelayRange``.
     public var maximumRetryDelay: Duration = .seconds(2)
 
     /// The default configuration: JSON to `http://localhost:9411/api/v2/spans`.
@@ -60,63 +69,110 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     ///
     /// Parameters: `encoding` (`json`, `proto3`), `queue` (spans), `queue_bytes`,
     /// `batch_spans`, `batch_bytes`, `flush_interval`, `timeout`, `attempts`, and
-    /// `header=Name:Value` (repeatable). Durations are Go durations (`500ms`, `1s`).
-    /// Other parameters stay in the endpoint URL.
+    /// `header=Name:Value` (repeatable). Durations are Go durations (`500ms`, `1s`). Each
+    /// value must be in its range (``queueCapacityRange`` and the others). Names and values
+    /// are percent-decoded (`Bearer%20TOKEN` is `Bearer TOKEN`; a `+` stays a `+`). Other
+    /// parameters stay in the endpoint URL as written.
     ///
-    /// - Throws: ``ZipkinConfigurationError`` naming the problem.
+    /// User info in the URL (`http://user:password@host/…`) is sent as HTTP Basic
+    /// authentication, unless an `Authorization` header is configured: that header wins.
+    ///
+    /// - Throws: ``ZipkinConfigurationError`` naming the problem; it never quotes the user
+    ///   info or a header value.
     public init(parsing text: String) throws(ZipkinConfigurationError) {
         self.init()
         let trimmed = text.trimmingCharacters(in: " \t\n\r")
         guard !trimmed.isEmpty else { throw .empty }
-        let lower = trimmed.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw .unsupportedScheme(trimmed) }
-        let schemeEnd = trimmed.index(trimmed.startIndex, offsetBy: lower.hasPrefix("https://") ? 8 : 7)
-        let afterScheme = trimmed[schemeEnd...]
-        guard let hostStart = afterScheme.first, hostStart != "/", hostStart != "?", hostStart != ":" else {
-            throw .missingHost(trimmed)
-        }
-        var base = trimmed
+        let mark = trimmed.firstIndex(of: "?")
+        let base = String(trimmed[..<(mark ?? trimmed.endIndex)])
+        _ = try ZipkinEndpoint(base)
         var kept: [Substring] = []
-        if let mark = trimmed.firstIndex(of: "?") {
-            base = String(trimmed[..<mark])
+        if let mark {
             for pair in trimmed[trimmed.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let name = String(parts[0])
-                let value = parts.count > 1 ? String(parts[1]) : ""
-                func positive() throws(ZipkinConfigurationError) -> Int {
-                    guard let number = Int(value), number > 0 else { throw .invalidParameter(name: name, value: value) }
-                    return number
+                guard let name = percentDecoded(parts[0]) else {
+                    throw .invalidPercentEncoding(parameter: escapingControlCharacters(String(parts[0])))
                 }
-                func duration() throws(ZipkinConfigurationError) -> Duration {
-                    guard let parsed = parseDuration(value), parsed > .zero else {
-                        throw .invalidParameter(name: name, value: value)
-                    }
-                    return parsed
-                }
-                switch name {
-                case "encoding":
-                    guard let parsed = Encoding(rawValue: value) else { throw .invalidParameter(name: name, value: value) }
-                    encoding = parsed
-                case "queue": queueCapacity = try positive()
-                case "queue_bytes": queueByteLimit = try positive()
-                case "batch_spans": maximumBatchSpans = try positive()
-                case "batch_bytes": maximumBatchBytes = try positive()
-                case "attempts": maximumAttempts = try positive()
-                case "flush_interval": flushInterval = try duration()
-                case "timeout": requestTimeout = try duration()
-                case "header":
-                    guard let colon = value.firstIndex(of: ":"), colon != value.startIndex else {
-                        throw .invalidParameter(name: name, value: value)
-                    }
-                    let headerName = String(value[..<colon]).trimmingCharacters(in: " ")
-                    let headerValue = String(value[value.index(after: colon)...]).trimmingCharacters(in: " ")
-                    headers.append((headerName, headerValue))
-                default:
+                guard Self.parameters.contains(name) else {
                     kept.append(pair)
+                    continue
                 }
+                guard let value = percentDecoded(parts.count > 1 ? parts[1] : "") else {
+                    throw .invalidPercentEncoding(parameter: name)
+                }
+                try apply(name, value)
             }
         }
         endpoint = kept.isEmpty ? base : base + "?" + kept.joined(separator: "&")
+        try validate()
+    }
+
+    /// The parameters ``init(parsing:)`` takes out of the URL.
+    private static let parameters: Set<String> = [
+        "encoding", "queue", "queue_bytes", "batch_spans", "batch_bytes", "attempts", "flush_interval", "timeout",
+        "header",
+    ]
+
+    private mutating func apply(_ name: String, _ value: String) throws(ZipkinConfigurationError) {
+        func integer(_ range: ClosedRange<Int>) throws(ZipkinConfigurationError) -> Int {
+            guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+            }
+            // Digits too many for an Int are out of range too.
+            guard let number = Int(value), range.contains(number) else { throw Self.outOfRange(name, value, range) }
+            return number
+        }
+        func duration() throws(ZipkinConfigurationError) -> Duration {
+            guard let parsed = parseDuration(value) else {
+                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+            }
+            guard Self.intervalRange.contains(parsed) else { throw Self.outOfRange(name, value, Self.intervalRange) }
+            return parsed
+        }
+        switch name {
+        case "encoding":
+            guard let parsed = Encoding(rawValue: value) else {
+                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+            }
+            encoding = parsed
+        case "queue": queueCapacity = try integer(Self.queueCapacityRange)
+        case "queue_bytes": queueByteLimit = try integer(Self.queueByteLimitRange)
+        case "batch_spans": maximumBatchSpans = try integer(Self.maximumBatchSpansRange)
+        case "batch_bytes": maximumBatchBytes = try integer(Self.maximumBatchBytesRange)
+        case "attempts": maximumAttempts = try integer(Self.maximumAttemptsRange)
+        case "flush_interval": flushInterval = try duration()
+        case "timeout": requestTimeout = try duration()
+        default:
+            guard let colon = value.firstIndex(of: ":") else {
+                throw .invalidHeader(name: "", reason: "a header parameter is written Name:Value")
+            }
+            let headerName = String(value[..<colon]).trimmingCharacters(in: " ")
+            let headerValue = String(value[value.index(after: colon)...]).trimmingCharacters(in: " ")
+            try Self.checkHeader(name: headerName, value: headerValue)
+            headers.append((headerName, headerValue))
+        }
+    }
+
+    /// Checks that a header can be sent as it is: a name that is an HTTP token, a value
+    /// without control characters (a CR or LF would end the header, a NUL is refused by the
+    /// client, and every batch would be dropped).
+    static func checkHeader(name: String, value: String) throws(ZipkinConfigurationError) {
+        guard !name.isEmpty else { throw .invalidHeader(name: "", reason: "the name is empty") }
+        guard name.utf8.allSatisfy(isTokenByte) else {
+            throw .invalidHeader(name: escapingControlCharacters(name), reason: "the name is not an HTTP token")
+        }
+        guard !value.unicodeScalars.contains(where: { isControl($0) && $0 != "\t" }) else {
+            throw .invalidHeader(name: name, reason: "the value holds a control character")
+        }
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 
     /// The configuration in `ZIPKIN`, or `nil` when it is unset or empty.
@@ -146,7 +202,8 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     }
 }
 
-/// What is wrong with a Zipkin configuration URL.
+/// What is wrong with a Zipkin configuration. Its text never holds the URL's user info (shown
+/// as `***`) nor a header's value, and quotes input with its control characters escaped.
 public enum ZipkinConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The text is empty.
     case empty
@@ -154,15 +211,35 @@ public enum ZipkinConfigurationError: Error, Sendable, Hashable, CustomStringCon
     case unsupportedScheme(String)
     /// The URL has no host.
     case missingHost(String)
+    /// The URL's host holds characters a host cannot.
+    case invalidHost(String)
+    /// The URL's port is not a number from 1 to 65535.
+    case invalidPort(String)
     /// A reporter parameter's value cannot be read.
     case invalidParameter(name: String, value: String)
+    /// A value is outside its allowed range: `name` is the URL parameter or the property,
+    /// `allowed` the range in words.
+    case outOfRange(name: String, value: String, allowed: String)
+    /// A parameter's name or value holds a `%` that is not followed by two hex digits, or
+    /// decodes to bytes that are not UTF-8.
+    case invalidPercentEncoding(parameter: String)
+    /// A header cannot be sent: `name` is its name (empty when there is none), never its value.
+    case invalidHeader(name: String, reason: String)
+    /// The URL's user info cannot be sent as HTTP Basic authentication.
+    case invalidUserInfo(String)
 
     public var description: String {
         switch self {
         case .empty: "the Zipkin URL is empty"
         case .unsupportedScheme(let text): "\"\(text)\" is not an http:// or https:// URL"
         case .missingHost(let text): "\"\(text)\" has no host"
+        case .invalidHost(let text): "\"\(text)\" has an invalid host"
+        case .invalidPort(let text): "\"\(text)\" has an invalid port (expected 1 to 65535)"
         case .invalidParameter(let name, let value): "invalid value \"\(value)\" for \(name)"
+        case .outOfRange(let name, let value, let allowed): "\(name) must be \(allowed), got \(value)"
+        case .invalidPercentEncoding(let parameter): "parameter \(parameter) holds an invalid percent-escape"
+        case .invalidHeader(let name, let reason): name.isEmpty ? "invalid header: \(reason)" : "invalid header \(name): \(reason)"
+        case .invalidUserInfo(let reason): "the URL's user info cannot be sent as Basic authentication: \(reason)"
         }
     }
 }
@@ -172,7 +249,7 @@ extension String {
         let set = Set(characters.unicodeScalars)
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !set.contains($0) }) else { return "" }
-        let last = scalars.lastIndex(where: { !set.contains($0) })!
+        let last = scalars.lastIndex(where: { !set.contains($0) }) ?? first
         return String(scalars[first...last])
     }
 }
@@ -198,6 +275,8 @@ func parseDuration(_ text: String) -> Duration? {
         default: return nil
         }
     }
-    guard nanos.isFinite, nanos < 1e18 else { return nil }
+    guard nanos.isFinite else { return nil }
+    // Longer than nanoseconds hold: whole seconds, so that the range check names the value.
+    guard nanos < 1e18 else { return .seconds(Int64(min(nanos / 1e9, 9e18))) }
     return .nanoseconds(Int64(nanos.rounded()))
 }

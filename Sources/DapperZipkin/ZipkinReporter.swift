@@ -20,7 +20,8 @@ import Synchronization
 /// for the network or a 5xx answer is tried again after 100 ms, 200 ms, … (3 tries in all); a
 /// 4xx answer drops it at once. Every span ends delivered or dropped with a counted reason in
 /// ``statistics``; ``transport`` counts requests, bytes and retries. Errors are logged
-/// through swift-log, at most once per 10 seconds per kind of error.
+/// through swift-log, at most once per 10 seconds per kind of error, with the endpoint's user
+/// info redacted and no header value.
 public final class ZipkinReporter: Reporter {
     /// What the reporter sent over HTTP.
     public struct TransportStatistics: Sendable, Hashable {
@@ -48,23 +49,32 @@ public final class ZipkinReporter: Reporter {
     ///   - httpClient: A client to send with; by default the reporter makes its own and shuts
     ///     it down when it closes. A client you pass stays yours to shut down.
     ///   - logger: Where errors go, rate-limited.
-    /// - Throws: ``ZipkinConfigurationError`` when the endpoint is not a URL.
+    /// - Throws: ``ZipkinReporterError/invalidConfiguration(_:)`` when a value is out of its
+    ///   range or the endpoint or a header is malformed (``ZipkinConfiguration/validate()``);
+    ///   ``ZipkinReporterError/cannotStartThread(_:)`` when the system refuses the thread.
     public init(
         configuration: ZipkinConfiguration = ZipkinConfiguration(),
         httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "dapper.zipkin")
-    ) throws(ZipkinConfigurationError) {
-        precondition(configuration.queueCapacity > 0, "ZipkinConfiguration.queueCapacity must be positive")
-        precondition(configuration.maximumBatchSpans > 0, "ZipkinConfiguration.maximumBatchSpans must be positive")
-        // Checks the endpoint now, so that a bad URL is an error here rather than a drop later.
-        guard (try? HTTPClient.Request(url: configuration.endpoint, method: .POST)) != nil else {
-            throw .unsupportedScheme(configuration.endpoint)
+    ) throws(ZipkinReporterError) {
+        let target: ZipkinSender.Target
+        do {
+            try configuration.validate()
+            target = try ZipkinSender.Target(configuration)
+        } catch {
+            throw .invalidConfiguration(error)
         }
         self.configuration = configuration
         shared = ZipkinSharedState(queueCapacity: configuration.queueCapacity)
         let sender = ZipkinSender(
-            configuration: configuration, shared: shared, httpClient: httpClient, logger: RateLimitedLogger(logger))
-        startThread { sender.run() }
+            configuration: configuration, target: target, shared: shared, httpClient: httpClient,
+            logger: RateLimitedLogger(logger))
+        do {
+            try startThread { sender.run() }
+        } catch {
+            sender.shutDownUnstarted()
+            throw .cannotStartThread(error)
+        }
     }
 
     deinit {

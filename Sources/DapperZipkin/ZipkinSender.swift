@@ -30,11 +30,41 @@ final class ZipkinSender: @unchecked Sendable {
     private let protoEncoder = ZipkinProtoEncoder()
     private var body: [UInt8] = []
 
+    /// Where requests go and what they carry, worked out once from the configuration.
+    struct Target: Sendable {
+        /// The endpoint without its user info.
+        let url: String
+        /// Every request's headers: the content type, the configured ones and, from the
+        /// user info, Basic authentication unless an `Authorization` header is configured.
+        let headers: HTTPHeaders
+        /// The endpoint as messages show it.
+        let redactedURL: String
+
+        init(_ configuration: ZipkinConfiguration) throws(ZipkinConfigurationError) {
+            let endpoint = try ZipkinEndpoint(configuration.endpoint)
+            url = endpoint.withoutUserInfo
+            redactedURL = configuration.redactedEndpoint
+            // Checks the URL the way the client will read it, so that a bad one is an error
+            // now rather than a drop of every batch later.
+            guard (try? HTTPClient.Request(url: url, method: .POST)) != nil else { throw .invalidHost(redactedURL) }
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: configuration.encoding.contentType)
+            for header in configuration.headers { headers.add(name: header.name, value: header.value) }
+            if let credentials = try endpoint.credentials(), !headers.contains(name: "Authorization") {
+                headers.add(name: "Authorization", value: "Basic " + base64((credentials.user + ":" + credentials.password).utf8))
+            }
+            self.headers = headers
+        }
+    }
+
+    private let target: Target
+
     init(
-        configuration: ZipkinConfiguration, shared: ZipkinSharedState, httpClient: HTTPClient?,
+        configuration: ZipkinConfiguration, target: Target, shared: ZipkinSharedState, httpClient: HTTPClient?,
         logger: RateLimitedLogger
     ) {
         self.configuration = configuration
+        self.target = target
         self.shared = shared
         self.logger = logger
         if let httpClient {
@@ -42,12 +72,23 @@ final class ZipkinSender: @unchecked Sendable {
             ownsClient = false
         } else {
             var clientConfiguration = HTTPClient.Configuration()
-            clientConfiguration.timeout = HTTPClient.Configuration.Timeout(
-                connect: .nanoseconds(Int64(configuration.requestTimeout.clampedNanos)))
+            clientConfiguration.timeout = HTTPClient.Configuration.Timeout(connect: Self.timeAmount(configuration.requestTimeout))
             client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             ownsClient = true
         }
         body.reserveCapacity(64 * 1024)
+    }
+
+    /// A thread could not be started for `run()`: shuts down the client this sender made.
+    func shutDownUnstarted() {
+        guard ownsClient else { return }
+        try? client.syncShutdown()
+    }
+
+    /// `duration` as NIO's time amount, saturated so that adding it to now cannot overflow
+    /// (NIO traps on that), whatever was configured.
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(min(duration.clampedNanos, UInt64(Int64.max) / 4)))
     }
 
     /// A cheap estimate of a span's encoded size, for the queue's byte bound.
@@ -144,7 +185,7 @@ final class ZipkinSender: @unchecked Sendable {
                 return
             case .rejected(let status):
                 counters.dropped(.rejected, count)
-                logger.log(.error, key: "rejected", "Zipkin reporter: \(configuration.endpoint) answered \(status); \(count) spans dropped")
+                logger.log(.error, key: "rejected", "Zipkin reporter: \(target.redactedURL) answered \(status); \(count) spans dropped")
                 return
             case .failed(let reason, let detail):
                 shared.transport.withLock { $0.failedRequests += 1 }
@@ -170,20 +211,16 @@ final class ZipkinSender: @unchecked Sendable {
 
     private func attemptPost() -> Outcome {
         do {
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: configuration.encoding.contentType)
-            for header in configuration.headers { headers.add(name: header.name, value: header.value) }
-            let request = try HTTPClient.Request(
-                url: configuration.endpoint, method: .POST, headers: headers, body: .bytes(body))
-            let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.clampedNanos))
+            let request = try HTTPClient.Request(url: target.url, method: .POST, headers: target.headers, body: .bytes(body))
+            let deadline = NIODeadline.now() + Self.timeAmount(configuration.requestTimeout)
             let response = try client.execute(request: request, deadline: deadline).wait()
             switch response.status.code {
             case 200..<300: return .delivered
             case 400..<500: return .rejected(response.status)
-            default: return .failed(.serverError, "\(configuration.endpoint) answered \(response.status)")
+            default: return .failed(.serverError, "\(target.redactedURL) answered \(response.status)")
             }
         } catch {
-            return .failed(Self.reason(for: error), "posting to \(configuration.endpoint) failed: \(error)")
+            return .failed(Self.reason(for: error), "posting to \(target.redactedURL) failed: \(escapingControlCharacters("\(error)"))")
         }
     }
 

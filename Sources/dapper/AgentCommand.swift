@@ -85,7 +85,7 @@ struct AgentCommand: AsyncParsableCommand {
                 printer.warn("skipped a packet (\(reason)): \(detail)")
             }
         }
-        printer.warn("listening on \(listener.dsn)" + (forwarder.map { ", forwarding to \($0.configuration.endpoint)" } ?? ""))
+        printer.warn("listening on \(listener.dsn)" + (forwarder.map { ", forwarding to \($0.configuration.redactedEndpoint)" } ?? ""))
         let signal = await waitForTermination()
         listener.stop()
         printer.warn("\(signal): \(Self.summary(listener.statistics))")

@@ -69,7 +69,7 @@ import Testing
         defer { agent.stop() }
         #expect(await listening(agent), "\(agent.standardError)")
 
-        let reporter = AgentReporter(dsn: try AgentDSN(parsing: "unixgram://" + path))
+        let reporter = try AgentReporter(dsn: try AgentDSN(parsing: "unixgram://" + path))
         let memory = MemoryTee(reporter)
         let tracer = DapperTracer(serviceName: "cli-test", reporter: memory, sampler: .always, defaultTags: [])
         for index in 0..<20 {

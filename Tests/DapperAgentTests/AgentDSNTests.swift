@@ -53,7 +53,7 @@ import Testing
         ("udp://h:12x", .invalidPort("h:12x")),
         ("udp://[::1:6831", .missingPort("[::1:6831")),
         ("udp://h:1?timeout=fast", .invalidParameter(name: "timeout", value: "fast")),
-        ("udp://h:1?timeout=0s", .invalidParameter(name: "timeout", value: "0s")),
+        ("udp://h:1?timeout=0s", .parameterOutOfRange(name: "timeout", value: "0s", allowed: "between 1ns and 3600s")),
         ("udp://h:1?timeout=", .invalidParameter(name: "timeout", value: "")),
         ("udp://h:1?timeout=5", .invalidParameter(name: "timeout", value: "5")),
         ("udp://h:1?disable_sample=yes", .invalidParameter(name: "disable_sample", value: "yes")),
@@ -115,6 +115,30 @@ import Testing
         }
         #expect(accepted < 5_000)
     }
+
+    @Test(arguments: ["0s", "2h", "3601s", "99999999h"])
+    func aTimeoutOutsideOneNanosecondToAnHourIsAnErrorNamingTheRange(_ value: String) {
+        #expect(throws: AgentDSNError.parameterOutOfRange(name: "timeout", value: value, allowed: "between 1ns and 3600s")) {
+            try AgentDSN(parsing: "udp://127.0.0.1:6831?timeout=" + value)
+        }
+    }
+
+    @Test func theDescriptionOfATimeoutOfCenturiesSetInCodeDoesNotTrap() {
+        let dsn = AgentDSN(network: .udp, address: "127.0.0.1:6831", timeout: .seconds(Int64.max))
+        #expect(dsn.description.contains("timeout=9223372036854775807s"))
+    }
+
+    @Test func errorMessagesEscapeTheControlCharactersOfTheirInput() {
+        #expect {
+            try AgentDSN(parsing: "udp://ho\u{1b}[2Jst:1")
+        } throws: { error in
+            let text = "\(error)"
+            return !text.contains("\u{1b}") && text.contains("\\u{1b}")
+        }
+        #expect {
+            try AgentDSN(parsing: "udp://127.0.0.1:1?timeout=1s\nFAKE")
+        } throws: { "\($0)" == "invalid value \"1s\\u{a}FAKE\" for timeout" }
+    }
 }
 
 private struct SeededRandom: RandomNumberGenerator {
@@ -127,4 +151,5 @@ private struct SeededRandom: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
 }

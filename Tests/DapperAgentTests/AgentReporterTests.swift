@@ -23,7 +23,7 @@ import Testing
         let directory = temporaryDirectory()
         let (listener, received) = try startListener(listenerDSN(network, directory: directory))
         defer { listener.stop() }
-        let reporter = AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
+        let reporter = try AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
         let memory = InMemoryReporter()
         let tracer = DapperTracer(serviceName: "round-trip", reporter: TeeReporter(reporter, memory), sampler: AlwaysSampler())
         for index in 0..<200 {
@@ -59,7 +59,7 @@ import Testing
             dsn = probe.dsn
             probe.stop()
         }
-        let reporter = AgentReporter(dsn: dsn, configuration: quickConfiguration())
+        let reporter = try AgentReporter(dsn: dsn, configuration: quickConfiguration())
         // UDP learns of a missing listener from the ICMP refusal of an earlier datagram, so
         // keep sending until the refusal is seen.
         var index = 0
@@ -89,7 +89,7 @@ import Testing
         let directory = temporaryDirectory()
         var (listener, received) = try startListener(listenerDSN(network, directory: directory))
         let dsn = listener.dsn
-        let reporter = AgentReporter(dsn: dsn, configuration: quickConfiguration())
+        let reporter = try AgentReporter(dsn: dsn, configuration: quickConfiguration())
         for index in 0..<50 { reporter.report(sampleSpan(index)) }
         #expect(await received.waitFor(50))
         listener.stop()
@@ -123,7 +123,7 @@ import Testing
         let stalled = try StalledUnixReader(path: path)
         var configuration = quickConfiguration(queueCapacity: 256)
         configuration.maximumBatchSize = 32
-        let reporter = AgentReporter(
+        let reporter = try AgentReporter(
             dsn: AgentDSN(network: .unixgram, address: path, timeout: .milliseconds(50)), configuration: configuration)
         var slowest: Duration = .zero
         let clock = ContinuousClock()
@@ -148,7 +148,7 @@ import Testing
         let stalled = try StalledUnixReader(path: path)
         var configuration = quickConfiguration(queueCapacity: 512)
         configuration.maximumBatchSize = 16
-        let reporter = AgentReporter(
+        let reporter = try AgentReporter(
             dsn: AgentDSN(network: .unixgram, address: path, timeout: .milliseconds(100)), configuration: configuration)
         for index in 0..<5_000 { reporter.report(sampleSpan(index)) }
         let started = ContinuousClock.now
@@ -172,7 +172,7 @@ import Testing
         let directory = temporaryDirectory()
         let (listener, received) = try startListener(AgentDSN(network: .unixgram, address: directory + "/cancelled.sock"))
         defer { listener.stop() }
-        let reporter = AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
+        let reporter = try AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
         for index in 0..<500 { reporter.report(sampleSpan(index)) }
         let result = await Task {
             withUnsafeCurrentTask { $0?.cancel() }
@@ -187,7 +187,7 @@ import Testing
         let directory = temporaryDirectory()
         let (listener, received) = try startListener(AgentDSN(network: .unixgram, address: directory + "/big.sock"))
         defer { listener.stop() }
-        let reporter = AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
+        let reporter = try AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
         var span = sampleSpan(1)
         for index in 0..<200 {
             span.logs.append(SpanLog(timestampNanos: Int64(index), fields: [SpanLogField(key: "line", value: String(repeating: "x", count: 400))]))
@@ -205,12 +205,46 @@ import Testing
         #expect(reporter.statistics.dropped[.oversize] == 1)
     }
 
-    @Test func spansReportedAfterCloseAreCountedAsClosed() async {
-        let reporter = AgentReporter(
+    @Test func spansReportedAfterCloseAreCountedAsClosed() async throws {
+        let reporter = try AgentReporter(
             dsn: AgentDSN(network: .unixgram, address: temporaryDirectory() + "/none.sock"), configuration: quickConfiguration())
         _ = await reporter.close()
         reporter.report(sampleSpan(0))
         #expect(reporter.statistics.dropped[.closed] == 1)
+    }
+
+    /// What `AgentReporter.init` throws for the default configuration changed by `change`.
+    private func creationError(_ change: (inout AgentReporter.Configuration) -> Void) -> String? {
+        var configuration = AgentReporter.Configuration()
+        change(&configuration)
+        let dsn = AgentDSN(network: .unixgram, address: temporaryDirectory() + "/none.sock")
+        do {
+            _ = try AgentReporter(dsn: dsn, configuration: configuration)
+            return nil
+        } catch {
+            guard case .invalidConfiguration = error else { return "not an invalid configuration: \(error)" }
+            return "\(error)"
+        }
+    }
+
+    @Test func aConfigurationValueOutOfRangeIsATypedErrorNamingItAndItsRange() {
+        #expect(creationError { $0.queueCapacity = 0 } == "queueCapacity must be between 1 and 1000000, got 0")
+        #expect(creationError { $0.queueCapacity = 100_000_000_000 } == "queueCapacity must be between 1 and 1000000, got 100000000000")
+        #expect(creationError { $0.maximumBatchSize = 0 } == "maximumBatchSize must be between 1 and 1024, got 0")
+        #expect(creationError { $0.maximumBatchSize = 5000 } == "maximumBatchSize must be between 1 and 1024, got 5000")
+        #expect(creationError { $0.maximumSpanSize = 100 } == "maximumSpanSize must be between 256 and 65507, got 100")
+        #expect(creationError { $0.maximumSpanSize = 1 << 20 } == "maximumSpanSize must be between 256 and 65507, got 1048576")
+        #expect(creationError { $0.minimumReconnectDelay = .zero } == "minimumReconnectDelay must be between 1ns and 3600s, got 0s")
+        #expect(creationError { $0.maximumReconnectDelay = .seconds(Int64.max) }
+            == "maximumReconnectDelay must be between 100ms and 3600s, got 9223372036854775807s")
+    }
+
+    @Test func aDSNTimeoutOfCenturiesSetInCodeIsATypedErrorNotATrap() {
+        let dsn = AgentDSN(network: .udp, address: "127.0.0.1:9", timeout: .seconds(Int64.max))
+        #expect(throws: AgentReporterError.invalidConfiguration(
+            name: "timeout (of the DSN)", value: "9223372036854775807s", allowed: "between 1ns and 3600s")) {
+            try AgentReporter(dsn: dsn)
+        }
     }
 }
 

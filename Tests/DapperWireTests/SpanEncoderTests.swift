@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func aSpanJustUnderTheLimitIsSentWhole() throws {
-        let encoder = SpanEncoder(maximumSize: 1024)
+        let encoder = try SpanEncoder(maximumSize: 1024)
         var span = bigSpan(logs: 0, tags: 0)
         var previous: [UInt8] = []
         // Grow the operation name until the encoding reaches the limit exactly.
@@ -203,5 +203,12 @@ import Testing
         for span in tracerSpans(defaultTags: [SpanTag(key: "region", value: "r")], count: 2) {
             #expect(try encoder.encode(span) == (try SpanEncoder().encode(span)))
         }
+    }
+
+    @Test func aMaximumSizeBelow256BytesIsATypedErrorNotACrash() throws {
+        #expect(throws: SpanEncoderError.maximumSizeTooSmall(255)) { try SpanEncoder(maximumSize: 255) }
+        #expect(throws: SpanEncoderError.maximumSizeTooSmall(-1)) { try SpanEncoder(maximumSize: -1) }
+        #expect(try SpanEncoder(maximumSize: 256).maximumSize == 256)
+        #expect("\(SpanEncoderError.maximumSizeTooSmall(10))" == "the maximum span size must be at least 256 bytes, got 10")
     }
 }

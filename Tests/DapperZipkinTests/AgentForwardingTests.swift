@@ -33,7 +33,7 @@ import Testing
         defer { if process.isRunning { process.terminate() } }
         try await Task.sleep(for: .milliseconds(300))
 
-        let reporter = AgentReporter(dsn: AgentDSN(network: .udp, address: address))
+        let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
         let tracer = DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: [])
         for index in 0..<20 {
             let span = tracer.new("GET /forwarded/\(index)")
@@ -55,6 +55,39 @@ import Testing
             ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         }
         #expect(Set(names) == Set((0..<20).map { "GET /forwarded/\($0)" }))
+        _ = await reporter.close()
+    }
+
+    @Test func theAgentsStartupLineHidesTheZipkinPasswordWhichIsSentAsBasicAuthentication() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        let probe = try AgentListener(dsn: AgentDSN(network: .udp, address: "127.0.0.1:0"))
+        let address = probe.dsn.address
+        probe.stop()
+
+        let executable = try #require(Self.executable, "the dapper executable is not built beside the tests")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["agent", "--listen", "udp://" + address, "--output", "none",
+                             "--zipkin", "http://admin:S3cretPW@127.0.0.1:\(server.port)/api/v2/spans?flush_interval=50ms"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
+        DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: []).new("GET /secret").finish()
+        _ = await reporter.flush(timeout: .seconds(2))
+        #expect(await eventually(timeout: .seconds(10)) { !server.requests.isEmpty })
+        process.interrupt()
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("forwarding to http://***@127.0.0.1:\(server.port)/api/v2/spans"), "\(text)")
+        #expect(!text.contains("S3cretPW"), "\(text)")
+        #expect(server.requests.allSatisfy { $0.header("Authorization") == "Basic YWRtaW46UzNjcmV0UFc=" })
+        #expect(server.requests.allSatisfy { $0.uri == "/api/v2/spans" })
         _ = await reporter.close()
     }
 }

@@ -1,3 +1,4 @@
+import Dapper
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -93,8 +94,7 @@ final class TestZipkinServer: @unchecked Sendable {
                     context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
                 }
                 if answer.delay > .zero {
-                    let (seconds, attoseconds) = answer.delay.components
-                    let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+                    let nanos = Int64(min(answer.delay.clampedNanos, UInt64(Int64.max) / 4))
                     context.eventLoop.scheduleTask(in: .nanoseconds(nanos)) { respond() }
                 } else {
                     respond()

@@ -4,6 +4,7 @@ import Dapper
 import DapperWire
 import DapperZipkin
 import Foundation
+import Logging
 import Testing
 
 /// The Zipkin reporter against a real HTTP server on 127.0.0.1: no mocked client.
@@ -258,7 +259,92 @@ import Testing
     @Test func aMalformedEndpointIsAnErrorAtCreation() {
         var configuration = ZipkinConfiguration()
         configuration.endpoint = "not a url"
-        #expect(throws: ZipkinConfigurationError.self) { try ZipkinReporter(configuration: configuration) }
+        #expect(throws: ZipkinReporterError.invalidConfiguration(.unsupportedScheme("not a url"))) {
+            try ZipkinReporter(configuration: configuration)
+        }
+    }
+
+    @Test func valuesSetInCodeOutOfRangeAreATypedErrorAtCreationNotATrap() {
+        var configuration = ZipkinConfiguration()
+        configuration.maximumBatchSpans = Int.max
+        #expect(throws: ZipkinReporterError.invalidConfiguration(.outOfRange(
+            name: "maximumBatchSpans", value: "\(Int.max)", allowed: "between 1 and 10000"))) {
+            try ZipkinReporter(configuration: configuration)
+        }
+        configuration = ZipkinConfiguration()
+        configuration.queueCapacity = 100_000_000_000
+        #expect(throws: ZipkinReporterError.invalidConfiguration(.outOfRange(
+            name: "queueCapacity", value: "100000000000", allowed: "between 1 and 1000000"))) {
+            try ZipkinReporter(configuration: configuration)
+        }
+        configuration = ZipkinConfiguration()
+        configuration.requestTimeout = .seconds(Int64.max)
+        #expect(throws: ZipkinReporterError.self) { try ZipkinReporter(configuration: configuration) }
+    }
+
+    @Test func aHeaderWithCRLFSetInCodeIsRefusedAtCreationRatherThanDroppingEveryBatch() {
+        var configuration = ZipkinConfiguration()
+        configuration.headers = [("X-Token", "abc\r\nX-Injected: 1")]
+        #expect(throws: ZipkinReporterError.invalidConfiguration(
+            .invalidHeader(name: "X-Token", reason: "the value holds a control character"))) {
+            try ZipkinReporter(configuration: configuration)
+        }
+    }
+
+    @Test func theREADMEsBearerHeaderReachesTheServerPercentDecoded() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        var parsed = try ZipkinConfiguration(parsing: server.endpoint + "?header=Authorization:Bearer%20TOKEN")
+        parsed.flushInterval = .milliseconds(50)
+        let reporter = try ZipkinReporter(configuration: parsed)
+        reporter.report(span(1))
+        #expect((await reporter.close(timeout: .seconds(5))).isComplete)
+        #expect(!server.requests.isEmpty)
+        #expect(server.requests.allSatisfy { $0.header("Authorization") == "Bearer TOKEN" })
+    }
+
+    @Test func userInfoInTheURLIsSentAsBasicAuthenticationAndNotInTheURL() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        let reporter = try ZipkinReporter(configuration: configuration(server) {
+            $0.endpoint = "http://ad%6Din:p%40ss:word@127.0.0.1:\(server.port)/api/v2/spans"
+        })
+        reporter.report(span(1))
+        #expect((await reporter.close(timeout: .seconds(5))).isComplete)
+        #expect(!server.requests.isEmpty)
+        // base64("admin:p@ss:word"): user and password percent-decoded.
+        #expect(server.requests.allSatisfy { $0.header("Authorization") == "Basic YWRtaW46cEBzczp3b3Jk" })
+        #expect(server.requests.allSatisfy { $0.uri == "/api/v2/spans" && $0.header("Host") == "127.0.0.1:\(server.port)" })
+    }
+
+    @Test func anExplicitAuthorizationHeaderWinsOverUserInfo() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        let reporter = try ZipkinReporter(configuration: configuration(server) {
+            $0.endpoint = "http://admin:pw@127.0.0.1:\(server.port)/api/v2/spans"
+            $0.headers = [("authorization", "Bearer explicit")]
+        })
+        reporter.report(span(1))
+        #expect((await reporter.close(timeout: .seconds(5))).isComplete)
+        #expect(!server.requests.isEmpty)
+        #expect(server.requests.allSatisfy { request in
+            request.headers.filter { $0.0.lowercased() == "authorization" }.map(\.1) == ["Bearer explicit"]
+        })
+    }
+
+    @Test func failureLogsShowTheEndpointWithoutItsPassword() async throws {
+        let server = try TestZipkinServer { _ in .init(status: .badRequest) }
+        defer { server.stop() }
+        let messages = LogCapture()
+        let reporter = try ZipkinReporter(
+            configuration: configuration(server) { $0.endpoint = "http://admin:S3cretPW@127.0.0.1:\(server.port)/api/v2/spans" },
+            logger: Logger(label: "test") { _ in messages })
+        reporter.report(span(1))
+        _ = await reporter.close(timeout: .seconds(5))
+        #expect(reporter.statistics.dropped[.rejected] == 1)
+        let text = messages.lines.joined(separator: "\n")
+        #expect(text.contains("http://***@127.0.0.1:\(server.port)/api/v2/spans answered 400"), "\(text)")
+        #expect(!text.contains("S3cretPW"), "\(text)")
     }
 }
 

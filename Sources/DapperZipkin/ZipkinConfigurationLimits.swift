@@ -1,0 +1,70 @@
+extension ZipkinConfiguration {
+    /// The allowed ``queueCapacity`` (URL parameter `queue`): a million spans is minutes of a
+    /// busy service's traffic; the queue's memory grows with what waits, not with this bound.
+    public static let queueCapacityRange = 1...1_000_000
+    /// The allowed ``queueByteLimit`` (`queue_bytes`): up to 4 GiB.
+    public static let queueByteLimitRange = 1...(4 << 30)
+    /// The allowed ``maximumBatchSpans`` (`batch_spans`).
+    public static let maximumBatchSpansRange = 1...10_000
+    /// The allowed ``maximumBatchBytes`` (`batch_bytes`): up to 64 MiB.
+    public static let maximumBatchBytesRange = 1...(64 << 20)
+    /// The allowed ``maximumAttempts`` (`attempts`).
+    public static let maximumAttemptsRange = 1...100
+    /// The allowed ``flushInterval`` (`flush_interval`) and ``requestTimeout`` (`timeout`):
+    /// more than zero, at most an hour.
+    public static let intervalRange = Duration.nanoseconds(1)...Duration.seconds(3600)
+    /// The allowed ``minimumRetryDelay`` and ``maximumRetryDelay``: at most a minute, and the
+    /// maximum at least the minimum.
+    public static let retryDelayRange = Duration.zero...Duration.seconds(60)
+
+    /// Checks every value against its range, and the endpoint and headers against their
+    /// syntax. ``ZipkinReporter/init(configuration:httpClient:logger:)`` calls it, so that a
+    /// value set in code is refused as a URL parameter is.
+    ///
+    /// - Throws: ``ZipkinConfigurationError`` for the first value that is not allowed, naming
+    ///   the property and its range.
+    public func validate() throws(ZipkinConfigurationError) {
+        try Self.check("queueCapacity", queueCapacity, Self.queueCapacityRange)
+        try Self.check("queueByteLimit", queueByteLimit, Self.queueByteLimitRange)
+        try Self.check("maximumBatchSpans", maximumBatchSpans, Self.maximumBatchSpansRange)
+        try Self.check("maximumBatchBytes", maximumBatchBytes, Self.maximumBatchBytesRange)
+        try Self.check("maximumAttempts", maximumAttempts, Self.maximumAttemptsRange)
+        try Self.check("flushInterval", flushInterval, Self.intervalRange)
+        try Self.check("requestTimeout", requestTimeout, Self.intervalRange)
+        try Self.check("minimumRetryDelay", minimumRetryDelay, Self.retryDelayRange)
+        try Self.check("maximumRetryDelay", maximumRetryDelay, minimumRetryDelay...Self.retryDelayRange.upperBound)
+        _ = try ZipkinEndpoint(endpoint).credentials()
+        for header in headers { try Self.checkHeader(name: header.name, value: header.value) }
+    }
+
+    static func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(ZipkinConfigurationError) {
+        guard range.contains(value) else { throw outOfRange(name, "\(value)", range) }
+    }
+
+    static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(ZipkinConfigurationError) {
+        guard range.contains(value) else { throw outOfRange(name, formatDuration(value), range) }
+    }
+
+    static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Int>) -> ZipkinConfigurationError {
+        .outOfRange(name: name, value: value, allowed: "between \(range.lowerBound) and \(range.upperBound)")
+    }
+
+    static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Duration>) -> ZipkinConfigurationError {
+        .outOfRange(
+            name: name, value: value,
+            allowed: "between \(formatDuration(range.lowerBound)) and \(formatDuration(range.upperBound))")
+    }
+}
+
+/// A duration as Go writes it (`500ms`, `2s`), in whole seconds when it is too long for
+/// nanoseconds: error messages quote durations set in code, whatever their size.
+func formatDuration(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    let (nanos, carry) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+    if overflow || carry { return "\(seconds)s" }
+    if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
+    if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
+    if nanos % 1_000 == 0 { return "\(nanos / 1_000)us" }
+    return "\(nanos)ns"
+}

@@ -1,0 +1,167 @@
+/// An `http://` or `https://` endpoint taken apart: `scheme://userinfo@host:port/path?query`.
+///
+/// The reporter posts to the URL without its user info and sends the user info as HTTP Basic
+/// authentication; messages show it as `***`.
+struct ZipkinEndpoint {
+    /// `http` or `https`, as written.
+    let scheme: Substring
+    /// What precedes the last `@` of the authority, still percent-encoded; `nil` when absent.
+    let userInfo: Substring?
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`.
+    let hostAndPort: Substring
+    /// The path, query and fragment, from the first `/`, `?` or `#` on.
+    let rest: Substring
+
+    /// Takes `text` apart and checks its scheme, host and port.
+    ///
+    /// - Throws: ``ZipkinConfigurationError`` quoting `text` with its user info redacted.
+    init(_ text: String) throws(ZipkinConfigurationError) {
+        guard let separator = text.firstRange(of: "://"),
+            ["http", "https"].contains(text[..<separator.lowerBound].lowercased())
+        else { throw .unsupportedScheme(redacted(text)) }
+        scheme = text[..<separator.lowerBound]
+        let afterScheme = text[separator.upperBound...]
+        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        rest = afterScheme[authorityEnd...]
+        if let at = authority.lastIndex(of: "@") {
+            userInfo = authority[..<at]
+            hostAndPort = authority[authority.index(after: at)...]
+        } else {
+            userInfo = nil
+            hostAndPort = authority
+        }
+        let host: Substring
+        let port: Substring?
+        if hostAndPort.hasPrefix("[") {
+            guard let close = hostAndPort.firstIndex(of: "]") else { throw .missingHost(redacted(text)) }
+            host = hostAndPort[hostAndPort.index(after: hostAndPort.startIndex)..<close]
+            let afterHost = hostAndPort[hostAndPort.index(after: close)...]
+            if afterHost.isEmpty {
+                port = nil
+            } else {
+                guard afterHost.hasPrefix(":") else { throw .invalidPort(redacted(text)) }
+                port = afterHost.dropFirst()
+            }
+        } else if let colon = hostAndPort.firstIndex(of: ":") {
+            host = hostAndPort[..<colon]
+            port = hostAndPort[hostAndPort.index(after: colon)...]
+        } else {
+            host = hostAndPort
+            port = nil
+        }
+        guard !host.isEmpty else { throw .missingHost(redacted(text)) }
+        guard host.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f && $0 != "@" }) else {
+            throw .invalidHost(redacted(text))
+        }
+        if let port {
+            guard !port.isEmpty, port.utf8.count <= 5, port.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let number = Int(port), (1...65535).contains(number)
+            else { throw .invalidPort(redacted(text)) }
+        }
+    }
+
+    /// The URL without its user info: where the reporter posts.
+    var withoutUserInfo: String { "\(scheme)://\(hostAndPort)\(rest)" }
+
+    /// The user and password of the user info, percent-decoded, for HTTP Basic
+    /// authentication; `nil` without user info.
+    ///
+    /// - Throws: ``ZipkinConfigurationError/invalidUserInfo(_:)`` when they cannot be decoded
+    ///   or cannot be sent (a `:` in the user, a control character), never quoting them.
+    func credentials() throws(ZipkinConfigurationError) -> (user: String, password: String)? {
+        guard let userInfo else { return nil }
+        let colon = userInfo.firstIndex(of: ":")
+        let rawUser = userInfo[..<(colon ?? userInfo.endIndex)]
+        let rawPassword = colon.map { userInfo[userInfo.index(after: $0)...] } ?? ""
+        guard let user = percentDecoded(rawUser), let password = percentDecoded(rawPassword) else {
+            throw .invalidUserInfo("it holds an invalid percent-escape")
+        }
+        guard !user.contains(":") else { throw .invalidUserInfo("the user name holds a \":\"") }
+        guard !(user + password).unicodeScalars.contains(where: isControl) else {
+            throw .invalidUserInfo("it holds a control character")
+        }
+        return (user, password)
+    }
+}
+
+/// `text` with the user info of its URL (what precedes `@` in the authority) replaced by
+/// `***`, and its control characters escaped: the form every message quotes.
+func redacted(_ text: String) -> String {
+    let authorityStart = text.firstRange(of: "://").map(\.upperBound) ?? text.startIndex
+    let afterScheme = text[authorityStart...]
+    let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+    guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return escapingControlCharacters(text) }
+    return escapingControlCharacters(String(text[..<authorityStart]) + "***" + String(text[at...]))
+}
+
+/// Decodes `%XX` escapes (a `+` stays a `+`: this is a URL, not a form); `nil` when an escape
+/// is malformed or the bytes are not UTF-8.
+func percentDecoded(_ text: Substring) -> String? {
+    guard text.contains("%") else { return String(text) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count)
+    var index = text.utf8.startIndex
+    let utf8 = text.utf8
+    while index < utf8.endIndex {
+        let byte = utf8[index]
+        guard byte == UInt8(ascii: "%") else {
+            bytes.append(byte)
+            index = utf8.index(after: index)
+            continue
+        }
+        let first = utf8.index(after: index)
+        guard first < utf8.endIndex, let high = hexValue(utf8[first]) else { return nil }
+        let second = utf8.index(after: first)
+        guard second < utf8.endIndex, let low = hexValue(utf8[second]) else { return nil }
+        bytes.append(high << 4 | low)
+        index = utf8.index(after: second)
+    }
+    return String(validating: bytes, as: UTF8.self)
+}
+
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}
+
+/// C0 controls, DEL and C1 controls.
+func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+}
+
+/// `text` with control characters written as `\u{…}`, for messages that quote input.
+func escapingControlCharacters(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+        if isControl(scalar) {
+            result += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
+}
+
+/// Standard base64 with padding, for the `Authorization: Basic` header.
+func base64(_ bytes: some Collection<UInt8>) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    let input = Array(bytes)
+    var output: [UInt8] = []
+    output.reserveCapacity((input.count + 2) / 3 * 4)
+    var index = 0
+    while index < input.count {
+        let chunk = input[index..<min(index + 3, input.count)]
+        let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+        for position in 0..<4 {
+            output.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3f)] : UInt8(ascii: "="))
+        }
+        index += 3
+    }
+    return String(decoding: output, as: UTF8.self)
+}
