@@ -16,7 +16,8 @@ import Dapper
 ///   schema wants a span's annotations unique.
 ///
 /// The JSON is written straight into a byte buffer: no Foundation, and no allocation beyond
-/// the buffer's growth and the text of non-string tag values.
+/// the buffer's growth, the text of non-string tag values and, for a span of more than 32 tags
+/// or log fields, the table that finds repeats in linear time (``ZipkinRepeatFinder``).
 public struct ZipkinJSONEncoder: Sendable {
     /// Creates an encoder.
     public init() {}
@@ -192,7 +193,9 @@ public struct ZipkinJSONEncoder: Sendable {
 
     private func writeTags(_ tags: SpanTags, to writer: inout JSONWriter) {
         var first = true
-        tags.withUniqueTags { tag in
+        // This encoder is a stateless value: a span with many tags gets a table of its own.
+        var repeats = ZipkinRepeatFinder()
+        tags.withUniqueTags(repeats: &repeats) { tag in
             writer.literal(first ? #","tags":{"# : #","#)
             first = false
             writeTag(tag, to: &writer)
@@ -217,12 +220,18 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Whether `field`, the field at `fieldIndex` of the log at `logIndex`, makes the same
     /// annotation as an earlier field: the same microsecond and the same key and value. Zipkin's
-    /// schema requires a span's annotations to be unique, so such a repeat is left out. Fields
-    /// are compared in place.
+    /// schema requires a span's annotations to be unique, so such a repeat is left out.
+    ///
+    /// With `hashed` (what `repeats.startAnnotations(logs)` returned for the span), through
+    /// `repeats`' table; otherwise by comparing the field, in place, with every earlier one,
+    /// which is quadratic in the span's fields and only for a few of them.
     static func repeatsEarlierAnnotation(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64
+        _ timestamp: Int64, hashed: Bool, repeats: inout ZipkinRepeatFinder
     ) -> Bool {
+        if hashed { return repeats.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp) }
+        // One log with distinct fields, the usual case, has nothing to repeat.
+        guard logIndex > 0 || fieldIndex > 0 else { return false }
         let base = logs.baseAddress!
         for earlierLog in 0...logIndex where microseconds(base[earlierLog].timestampNanos) == timestamp {
             let end = earlierLog == logIndex ? fieldIndex : Int.max
@@ -234,12 +243,14 @@ public struct ZipkinJSONEncoder: Sendable {
     private func writeAnnotations(_ logs: [SpanLog], to writer: inout JSONWriter) {
         var first = true
         logs.withUnsafeBufferPointer { logs in
+            var repeats = ZipkinRepeatFinder()
+            let hashed = repeats.startAnnotations(logs)
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
                 let timestamp = Self.microseconds(log.pointee.timestampNanos)
                 log.pointee.fields.forEachInPlace { fieldIndex, field in
-                    if logIndex > 0 || fieldIndex > 0,
-                        Self.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
+                    if Self.repeatsEarlierAnnotation(
+                        logs, logIndex, field, fieldIndex, timestamp, hashed: hashed, repeats: &repeats)
                     {
                         return
                     }
@@ -397,20 +408,27 @@ struct JSONWriter {
 
 extension SpanTags {
     /// Calls `body` with each tag Zipkin gets, read in place: every tag but `span.kind`, and
-    /// of a key set more than once only its last value.
-    func withUniqueTags(_ body: (UnsafePointer<SpanTag>) -> Void) {
+    /// of a key set more than once only its last value, where that value is.
+    func withUniqueTags(repeats: inout ZipkinRepeatFinder, _ body: (UnsafePointer<SpanTag>) -> Void) {
         withBuffers { shared, own in
             Self.forEachUnique(count: shared.count + own.count, { index in
                 index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
-            }, body)
+            }, repeats: &repeats, body)
         }
     }
 
-    /// Calls `body` with each of `count` tags (`tag(index)`) but `span.kind` and the earlier
-    /// values of a repeated key.
+    /// Calls `body` with each of `count` tags (`tag(index)`), in order, but `span.kind` and
+    /// the earlier values of a repeated key. Above ``ZipkinRepeatFinder/linearScanLimit``
+    /// tags, through `repeats`' table; otherwise by comparing each key with every later one.
     static func forEachUnique(
-        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, _ body: (UnsafePointer<SpanTag>) -> Void
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder,
+        _ body: (UnsafePointer<SpanTag>) -> Void
     ) {
+        guard count <= ZipkinRepeatFinder.linearScanLimit else {
+            repeats.markLastTagOfEachKey(count: count, tag)
+            for index in 0..<count where repeats.isSent(index) { body(tag(index)) }
+            return
+        }
         for index in 0..<count {
             let current = tag(index)
             // Lengths first: they differ for nearly every pair of keys, and cost nothing.
@@ -441,6 +459,10 @@ public final class ZipkinTagPrefixCache {
     private var prefix: [SpanTag] = []
     private var prefixKeys: [String] = []
     private var fragment: [UInt8] = []
+    /// The table for a span with many tags, kept for the next such span. Only this class's
+    /// methods touch it, one call at a time (the class is not Sendable), so the per-access
+    /// exclusivity check would only cost time.
+    @exclusivity(unchecked) private var repeats = ZipkinRepeatFinder()
 
     /// Creates an empty cache.
     public init() {}
@@ -464,7 +486,7 @@ public final class ZipkinTagPrefixCache {
                 fragment.withUnsafeBufferPointer { writer.raw($0) }
                 first = false
             }
-            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }, repeats: &repeats) { tag in
                 writer.literal(first ? #","tags":{"# : #","#)
                 first = false
                 encoder.writeTag(tag, to: &writer)
@@ -485,7 +507,7 @@ public final class ZipkinTagPrefixCache {
         let written = bytes.withUnsafeMutableBufferPointer { buffer in
             var writer = JSONWriter(buffer.baseAddress!)
             var first = true
-            SpanTags(prefix).withUniqueTags { tag in
+            SpanTags(prefix).withUniqueTags(repeats: &repeats) { tag in
                 if !first { writer.byte(UInt8(ascii: ",")) }
                 first = false
                 encoder.writeTag(tag, to: &writer)
