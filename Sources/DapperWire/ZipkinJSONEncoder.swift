@@ -194,7 +194,7 @@ public struct ZipkinJSONEncoder: Sendable {
     private func writeTags(_ tags: SpanTags, to writer: inout JSONWriter) {
         var first = true
         // This encoder is a stateless value: a span with many tags gets a table of its own.
-        var repeats = ZipkinRepeatFinder()
+        var repeats: ZipkinRepeatFinder? = nil
         tags.withUniqueTags(repeats: &repeats) { tag in
             writer.literal(first ? #","tags":{"# : #","#)
             first = false
@@ -222,16 +222,20 @@ public struct ZipkinJSONEncoder: Sendable {
     /// annotation as an earlier field: the same microsecond and the same key and value. Zipkin's
     /// schema requires a span's annotations to be unique, so such a repeat is left out.
     ///
-    /// With `hashed` (what `repeats.startAnnotations(logs)` returned for the span), through
-    /// `repeats`' table; otherwise by comparing the field, in place, with every earlier one,
-    /// which is quadratic in the span's fields and only for a few of them.
+    /// `ordinal` counts the span's fields before this one. The first
+    /// ``ZipkinRepeatFinder/linearScanLimit`` fields are compared, in place, with every earlier
+    /// one; from the next on, the span's fields go through `repeats`' table (made then if there
+    /// is none), so that a span of thousands of fields costs linear time, and a typical span
+    /// neither counts its fields first nor allocates.
     static func repeatsEarlierAnnotation(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64, hashed: Bool, repeats: inout ZipkinRepeatFinder
+        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
     ) -> Bool {
-        if hashed { return repeats.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp) }
-        // One log with distinct fields, the usual case, has nothing to repeat.
-        guard logIndex > 0 || fieldIndex > 0 else { return false }
+        guard ordinal < ZipkinRepeatFinder.linearScanLimit else {
+            return repeatsEarlierAnnotationInTable(logs, logIndex, field, fieldIndex, timestamp, ordinal: ordinal, repeats: &repeats)
+        }
+        // The first field, and the only one of the usual log, has nothing to repeat.
+        guard ordinal > 0 else { return false }
         let base = logs.baseAddress!
         for earlierLog in 0...logIndex where microseconds(base[earlierLog].timestampNanos) == timestamp {
             let end = earlierLog == logIndex ? fieldIndex : Int.max
@@ -240,17 +244,34 @@ public struct ZipkinJSONEncoder: Sendable {
         return false
     }
 
+    /// ``repeatsEarlierAnnotation(_:_:_:_:_:ordinal:repeats:)`` past the scan's limit: out of
+    /// line, so that the typical span's code stays small.
+    @inline(never)
+    private static func repeatsEarlierAnnotationInTable(
+        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
+        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
+    ) -> Bool {
+        // Moved out and back, so that the table is never copied.
+        var table = repeats.take() ?? ZipkinRepeatFinder()
+        if ordinal == ZipkinRepeatFinder.linearScanLimit { table.startAnnotations(logs, before: logIndex, fieldIndex) }
+        let repeated = table.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
+        repeats = table
+        return repeated
+    }
+
     private func writeAnnotations(_ logs: [SpanLog], to writer: inout JSONWriter) {
         var first = true
         logs.withUnsafeBufferPointer { logs in
-            var repeats = ZipkinRepeatFinder()
-            let hashed = repeats.startAnnotations(logs)
+            // This encoder is a stateless value: a span with many fields gets a table of its own.
+            var repeats: ZipkinRepeatFinder? = nil
+            var ordinal = 0
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
                 let timestamp = Self.microseconds(log.pointee.timestampNanos)
                 log.pointee.fields.forEachInPlace { fieldIndex, field in
+                    ordinal += 1
                     if Self.repeatsEarlierAnnotation(
-                        logs, logIndex, field, fieldIndex, timestamp, hashed: hashed, repeats: &repeats)
+                        logs, logIndex, field, fieldIndex, timestamp, ordinal: ordinal - 1, repeats: &repeats)
                     {
                         return
                     }
@@ -409,7 +430,7 @@ struct JSONWriter {
 extension SpanTags {
     /// Calls `body` with each tag Zipkin gets, read in place: every tag but `span.kind`, and
     /// of a key set more than once only its last value, where that value is.
-    func withUniqueTags(repeats: inout ZipkinRepeatFinder, _ body: (UnsafePointer<SpanTag>) -> Void) {
+    func withUniqueTags(repeats: inout ZipkinRepeatFinder?, _ body: (UnsafePointer<SpanTag>) -> Void) {
         withBuffers { shared, own in
             Self.forEachUnique(count: shared.count + own.count, { index in
                 index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
@@ -418,15 +439,15 @@ extension SpanTags {
     }
 
     /// Calls `body` with each of `count` tags (`tag(index)`), in order, but `span.kind` and
-    /// the earlier values of a repeated key. Above ``ZipkinRepeatFinder/linearScanLimit``
-    /// tags, through `repeats`' table; otherwise by comparing each key with every later one.
+    /// the earlier values of a repeated key. Up to ``ZipkinRepeatFinder/linearScanLimit`` tags,
+    /// by comparing each key with every later one; above, through `repeats`' table (made then
+    /// if there is none).
     static func forEachUnique(
-        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder,
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
         _ body: (UnsafePointer<SpanTag>) -> Void
     ) {
         guard count <= ZipkinRepeatFinder.linearScanLimit else {
-            repeats.markLastTagOfEachKey(count: count, tag)
-            for index in 0..<count where repeats.isSent(index) { body(tag(index)) }
+            forEachUniqueInTable(count: count, tag, repeats: &repeats, body)
             return
         }
         for index in 0..<count {
@@ -447,6 +468,20 @@ extension SpanTags {
             if !repeated { body(current) }
         }
     }
+
+    /// ``forEachUnique(count:_:repeats:_:)`` past the scan's limit: out of line, so that the
+    /// typical span's code stays small.
+    @inline(never)
+    private static func forEachUniqueInTable(
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
+        _ body: (UnsafePointer<SpanTag>) -> Void
+    ) {
+        // Moved out and back, so that the table is never copied.
+        var table = repeats.take() ?? ZipkinRepeatFinder()
+        table.markLastTagOfEachKey(count: count, tag)
+        for index in 0..<count where table.isSent(index) { body(tag(index)) }
+        repeats = table
+    }
 }
 
 /// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
@@ -462,7 +497,7 @@ public final class ZipkinTagPrefixCache {
     /// The table for a span with many tags, kept for the next such span. Only this class's
     /// methods touch it, one call at a time (the class is not Sendable), so the per-access
     /// exclusivity check would only cost time.
-    @exclusivity(unchecked) private var repeats = ZipkinRepeatFinder()
+    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
 
     /// Creates an empty cache.
     public init() {}

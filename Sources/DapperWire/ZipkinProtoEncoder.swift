@@ -44,7 +44,7 @@ public final class ZipkinProtoEncoder {
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
     /// The table that finds repeated tags and annotations in a span with many of them, kept for
     /// the next such span.
-    @exclusivity(unchecked) private var repeats = ZipkinRepeatFinder()
+    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
 
     /// Creates an encoder.
     public init() {
@@ -193,14 +193,15 @@ public final class ZipkinProtoEncoder {
 
         let firstAnnotation = annotationIndex
         span.pointee.logs.withUnsafeBufferPointer { logs in
-            let hashed = repeats.startAnnotations(logs)
+            var ordinal = 0
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
                 let microseconds = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
                 let timestamp = UInt64(bitPattern: microseconds)
                 log.pointee.fields.forEachInPlace { fieldIndex, field in
+                    ordinal += 1
                     if ZipkinJSONEncoder.repeatsEarlierAnnotation(
-                        logs, logIndex, field, fieldIndex, microseconds, hashed: hashed, repeats: &repeats)
+                        logs, logIndex, field, fieldIndex, microseconds, ordinal: ordinal - 1, repeats: &repeats)
                     {
                         return
                     }

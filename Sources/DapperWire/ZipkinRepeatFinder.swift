@@ -13,7 +13,8 @@ import Dapper
 /// hash agrees with its `==` (canonical equivalence), the comparison the scans make.
 ///
 /// The table's storage is kept between spans: an owner that reuses a finder allocates only for
-/// a span with more tags or fields than any before it.
+/// a span with more tags or fields than any before it. An encoder holds it as an optional that
+/// stays `nil` until a span needs it, so that a typical span pays nothing for it.
 struct ZipkinRepeatFinder {
     /// The largest number of tags, or of log fields, that a span's encoder compares pairwise.
     static let linearScanLimit = 32
@@ -101,19 +102,27 @@ struct ZipkinRepeatFinder {
 
     // MARK: Annotations
 
-    /// Prepares for the annotations of a span with these logs: returns `false` when they have
-    /// at most ``linearScanLimit`` fields, for the pairwise scan; otherwise empties the table
-    /// for ``repeatsEarlierAnnotation(_:_:_:_:_:)`` and returns `true`.
-    mutating func startAnnotations(_ logs: UnsafeBufferPointer<SpanLog>) -> Bool {
+    /// Empties the table and records the fields of `logs` before the field at `fieldIndex` of
+    /// the log at `logIndex`, for ``repeatsEarlierAnnotation(_:_:_:_:_:)`` from that field on:
+    /// the encoders compare a span's first fields pairwise, and switch to the table when a span
+    /// has more than ``linearScanLimit``.
+    mutating func startAnnotations(_ logs: UnsafeBufferPointer<SpanLog>, before logIndex: Int, _ fieldIndex: Int) {
         var count = 0
         for index in logs.indices { count += (logs.baseAddress! + index).pointee.fields.count }
-        guard count > Self.linearScanLimit else { return false }
         reset(for: count)
-        return true
+        for earlierLog in 0...logIndex {
+            let log = logs.baseAddress! + earlierLog
+            let timestamp = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
+            let end = earlierLog == logIndex ? fieldIndex : Int.max
+            log.pointee.fields.forEachInPlace { earlierField, field in
+                // A repeat among them is not recorded again: its first is.
+                if earlierField < end { _ = repeatsEarlierAnnotation(logs, earlierLog, field, earlierField, timestamp) }
+            }
+        }
     }
 
     /// Whether `field`, the field at `fieldIndex` of the log at `logIndex` of `logs`, makes the
-    /// same annotation as an earlier field passed here since ``startAnnotations(_:)``: the
+    /// same annotation as an earlier field recorded since ``startAnnotations(_:before:_:)``: the
     /// same microsecond (`timestamp`) and an equal key and value. Records it if not.
     mutating func repeatsEarlierAnnotation(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
