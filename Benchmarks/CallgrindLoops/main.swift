@@ -1,7 +1,9 @@
 // The benchmarks' loops as a plain executable, for instruction counts under callgrind
 // (deterministic, whatever the machine's load): `bash instruction-counts.sh` from this
 // directory. `CallgrindLoops <loop> <n>` runs the loop 1000 + 5 × n times; the Zipkin loops
-// encode 1000 + 5 × n spans, in batches of 100 as `zipkin-*-encode` do.
+// encode 1000 + 5 × n spans, in batches of 100 as `zipkin-*-encode` do; the hostile loops
+// (`zipkin-*-hostile-*`, HostileSpans.swift) encode n spans of `HOSTILE_SIZE` (9 000) tags or
+// log fields, one at a time. `CallgrindLoops hostile-time <rounds>` times those spans.
 
 #if canImport(Glibc)
 import Glibc
@@ -77,13 +79,15 @@ let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
     exit(2)
 }
 let testError = TestError()
 let body: () -> Void
 /// The Zipkin loops encode a batch per call: `count` counts spans, so that the figure is per span.
 var spansPerIteration = 1
+/// The hostile loops run exactly `count` times: a hostile span costs too much for 1 000 + 5 × n.
+var iterations = (1000 + 5 * count)
 switch arguments[1] {
 case "noop": body = { withSpanLoop(NoOpTracer(), testError) }
 case "sampled":
@@ -117,9 +121,27 @@ case "zipkin-proto":
     let encoder = ZipkinProtoEncoder()
     spansPerIteration = batch.count
     body = { sink &+= encoder.withEncodedList(batch) { $0.count } }
+case "zipkin-json-hostile-tags", "zipkin-json-hostile-logs":
+    let batch = [hostileSpan(arguments[1].hasSuffix("tags") ? .tags : .logs, count: hostileSize())]
+    let encoder = ZipkinJSONEncoder()
+    var buffer: [UInt8] = []
+    iterations = count
+    body = {
+        buffer.removeAll(keepingCapacity: true)
+        encoder.appendList(batch, to: &buffer)
+        sink &+= buffer.count
+    }
+case "zipkin-proto-hostile-tags", "zipkin-proto-hostile-logs":
+    let batch = [hostileSpan(arguments[1].hasSuffix("tags") ? .tags : .logs, count: hostileSize())]
+    let encoder = ZipkinProtoEncoder()
+    iterations = count
+    body = { sink &+= encoder.withEncodedList(batch) { $0.count } }
+case "hostile-time":
+    timeHostileSpans(rounds: count)
+    exit(0)
 default:
     print("unknown loop \(arguments[1])")
     exit(2)
 }
-for _ in 0..<((1000 + 5 * count) / spansPerIteration) { body() }
+for _ in 0..<(iterations / spansPerIteration) { body() }
 if sink == 42 { print(sink) }  // keeps the results alive

@@ -16,7 +16,8 @@ import Dapper
 ///   schema wants a span's annotations unique.
 ///
 /// The JSON is written straight into a byte buffer: no Foundation, and no allocation beyond
-/// the buffer's growth and the text of non-string tag values.
+/// the buffer's growth, the text of non-string tag values and, for a span of more than 32 tags
+/// or log fields, the table that finds repeats in linear time (``ZipkinRepeatFinder``).
 public struct ZipkinJSONEncoder: Sendable {
     /// Creates an encoder.
     public init() {}
@@ -192,7 +193,9 @@ public struct ZipkinJSONEncoder: Sendable {
 
     private func writeTags(_ tags: SpanTags, to writer: inout JSONWriter) {
         var first = true
-        tags.withUniqueTags { tag in
+        // This encoder is a stateless value: a span with many tags gets a table of its own.
+        var repeats: ZipkinRepeatFinder? = nil
+        tags.withUniqueTags(repeats: &repeats) { tag in
             writer.literal(first ? #","tags":{"# : #","#)
             first = false
             writeTag(tag, to: &writer)
@@ -217,12 +220,22 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Whether `field`, the field at `fieldIndex` of the log at `logIndex`, makes the same
     /// annotation as an earlier field: the same microsecond and the same key and value. Zipkin's
-    /// schema requires a span's annotations to be unique, so such a repeat is left out. Fields
-    /// are compared in place.
+    /// schema requires a span's annotations to be unique, so such a repeat is left out.
+    ///
+    /// `ordinal` counts the span's fields before this one. The first
+    /// ``ZipkinRepeatFinder/linearScanLimit`` fields are compared, in place, with every earlier
+    /// one; from the next on, the span's fields go through `repeats`' table (made then if there
+    /// is none), so that a span of thousands of fields costs linear time, and a typical span
+    /// neither counts its fields first nor allocates.
     static func repeatsEarlierAnnotation(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64
+        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
     ) -> Bool {
+        guard ordinal < ZipkinRepeatFinder.linearScanLimit else {
+            return repeatsEarlierAnnotationInTable(logs, logIndex, field, fieldIndex, timestamp, ordinal: ordinal, repeats: &repeats)
+        }
+        // The first field, and the only one of the usual log, has nothing to repeat.
+        guard ordinal > 0 else { return false }
         let base = logs.baseAddress!
         for earlierLog in 0...logIndex where microseconds(base[earlierLog].timestampNanos) == timestamp {
             let end = earlierLog == logIndex ? fieldIndex : Int.max
@@ -231,15 +244,34 @@ public struct ZipkinJSONEncoder: Sendable {
         return false
     }
 
+    /// ``repeatsEarlierAnnotation(_:_:_:_:_:ordinal:repeats:)`` past the scan's limit: out of
+    /// line, so that the typical span's code stays small.
+    @inline(never)
+    private static func repeatsEarlierAnnotationInTable(
+        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
+        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
+    ) -> Bool {
+        // Moved out and back, so that the table is never copied.
+        var table = repeats.take() ?? ZipkinRepeatFinder()
+        if ordinal == ZipkinRepeatFinder.linearScanLimit { table.startAnnotations(logs, before: logIndex, fieldIndex) }
+        let repeated = table.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
+        repeats = table
+        return repeated
+    }
+
     private func writeAnnotations(_ logs: [SpanLog], to writer: inout JSONWriter) {
         var first = true
         logs.withUnsafeBufferPointer { logs in
+            // This encoder is a stateless value: a span with many fields gets a table of its own.
+            var repeats: ZipkinRepeatFinder? = nil
+            var ordinal = 0
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
                 let timestamp = Self.microseconds(log.pointee.timestampNanos)
                 log.pointee.fields.forEachInPlace { fieldIndex, field in
-                    if logIndex > 0 || fieldIndex > 0,
-                        Self.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
+                    ordinal += 1
+                    if Self.repeatsEarlierAnnotation(
+                        logs, logIndex, field, fieldIndex, timestamp, ordinal: ordinal - 1, repeats: &repeats)
                     {
                         return
                     }
@@ -397,20 +429,27 @@ struct JSONWriter {
 
 extension SpanTags {
     /// Calls `body` with each tag Zipkin gets, read in place: every tag but `span.kind`, and
-    /// of a key set more than once only its last value.
-    func withUniqueTags(_ body: (UnsafePointer<SpanTag>) -> Void) {
+    /// of a key set more than once only its last value, where that value is.
+    func withUniqueTags(repeats: inout ZipkinRepeatFinder?, _ body: (UnsafePointer<SpanTag>) -> Void) {
         withBuffers { shared, own in
             Self.forEachUnique(count: shared.count + own.count, { index in
                 index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
-            }, body)
+            }, repeats: &repeats, body)
         }
     }
 
-    /// Calls `body` with each of `count` tags (`tag(index)`) but `span.kind` and the earlier
-    /// values of a repeated key.
+    /// Calls `body` with each of `count` tags (`tag(index)`), in order, but `span.kind` and
+    /// the earlier values of a repeated key. Up to ``ZipkinRepeatFinder/linearScanLimit`` tags,
+    /// by comparing each key with every later one; above, through `repeats`' table (made then
+    /// if there is none).
     static func forEachUnique(
-        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, _ body: (UnsafePointer<SpanTag>) -> Void
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
+        _ body: (UnsafePointer<SpanTag>) -> Void
     ) {
+        guard count <= ZipkinRepeatFinder.linearScanLimit else {
+            forEachUniqueInTable(count: count, tag, repeats: &repeats, body)
+            return
+        }
         for index in 0..<count {
             let current = tag(index)
             // Lengths first: they differ for nearly every pair of keys, and cost nothing.
@@ -429,6 +468,20 @@ extension SpanTags {
             if !repeated { body(current) }
         }
     }
+
+    /// ``forEachUnique(count:_:repeats:_:)`` past the scan's limit: out of line, so that the
+    /// typical span's code stays small.
+    @inline(never)
+    private static func forEachUniqueInTable(
+        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
+        _ body: (UnsafePointer<SpanTag>) -> Void
+    ) {
+        // Moved out and back, so that the table is never copied.
+        var table = repeats.take() ?? ZipkinRepeatFinder()
+        table.markLastTagOfEachKey(count: count, tag)
+        for index in 0..<count where table.isSent(index) { body(tag(index)) }
+        repeats = table
+    }
 }
 
 /// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
@@ -441,6 +494,10 @@ public final class ZipkinTagPrefixCache {
     private var prefix: [SpanTag] = []
     private var prefixKeys: [String] = []
     private var fragment: [UInt8] = []
+    /// The table for a span with many tags, kept for the next such span. Only this class's
+    /// methods touch it, one call at a time (the class is not Sendable), so the per-access
+    /// exclusivity check would only cost time.
+    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
 
     /// Creates an empty cache.
     public init() {}
@@ -464,7 +521,7 @@ public final class ZipkinTagPrefixCache {
                 fragment.withUnsafeBufferPointer { writer.raw($0) }
                 first = false
             }
-            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }, repeats: &repeats) { tag in
                 writer.literal(first ? #","tags":{"# : #","#)
                 first = false
                 encoder.writeTag(tag, to: &writer)
@@ -485,7 +542,7 @@ public final class ZipkinTagPrefixCache {
         let written = bytes.withUnsafeMutableBufferPointer { buffer in
             var writer = JSONWriter(buffer.baseAddress!)
             var first = true
-            SpanTags(prefix).withUniqueTags { tag in
+            SpanTags(prefix).withUniqueTags(repeats: &repeats) { tag in
                 if !first { writer.byte(UInt8(ascii: ",")) }
                 first = false
                 encoder.writeTag(tag, to: &writer)

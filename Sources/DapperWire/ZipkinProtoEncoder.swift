@@ -42,6 +42,9 @@ public final class ZipkinProtoEncoder {
     /// Spans of the current batch that point to the prefix entries, for the size bound.
     @exclusivity(unchecked) private var prefixUses = 0
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
+    /// The table that finds repeated tags and annotations in a span with many of them, kept for
+    /// the next such span.
+    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
 
     /// Creates an encoder.
     public init() {
@@ -169,7 +172,7 @@ public final class ZipkinProtoEncoder {
             message.pointee.base.n_unknown_fields = UInt32(prefixFieldCount)
             message.pointee.base.unknown_fields = prefixFields
             prefixUses += 1
-            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }) { tag in
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }, repeats: &repeats) { tag in
                 fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
                 tagPointers[tagIndex] = tagStructs + tagIndex
                 tagIndex += 1
@@ -179,7 +182,7 @@ public final class ZipkinProtoEncoder {
         if !ownOnly {
             message.pointee.base.n_unknown_fields = 0
             message.pointee.base.unknown_fields = nil
-            span.pointee.tags.withUniqueTags { tag in
+            span.pointee.tags.withUniqueTags(repeats: &repeats) { tag in
                 fillTag(tag, into: tagStructs + tagIndex, arena: &arena)
                 tagPointers[tagIndex] = tagStructs + tagIndex
                 tagIndex += 1
@@ -190,14 +193,15 @@ public final class ZipkinProtoEncoder {
 
         let firstAnnotation = annotationIndex
         span.pointee.logs.withUnsafeBufferPointer { logs in
+            var ordinal = 0
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
                 let microseconds = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
                 let timestamp = UInt64(bitPattern: microseconds)
                 log.pointee.fields.forEachInPlace { fieldIndex, field in
-                    // One log with distinct fields, the usual case, has nothing to repeat.
-                    if logIndex > 0 || fieldIndex > 0,
-                        ZipkinJSONEncoder.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, microseconds)
+                    ordinal += 1
+                    if ZipkinJSONEncoder.repeatsEarlierAnnotation(
+                        logs, logIndex, field, fieldIndex, microseconds, ordinal: ordinal - 1, repeats: &repeats)
                     {
                         return
                     }
@@ -250,7 +254,7 @@ public final class ZipkinProtoEncoder {
             prefixFields = .allocate(capacity: newPrefix.count)
         }
         var count = 0
-        SpanTags(newPrefix).withUniqueTags { tag in
+        SpanTags(newPrefix).withUniqueTags(repeats: &repeats) { tag in
             fillTag(tag, into: prefixEntries.structs + count, arena: &prefixArena)
             count += 1
         }

@@ -120,3 +120,127 @@ import Testing
         #expect((objects[1]["tags"] as? NSDictionary)?["region"] as? String == "overridden-0")
     }
 }
+
+// MARK: Spans with many tags or log fields
+//
+// Above `ZipkinRepeatFinder.linearScanLimit` (32) tags or log fields the encoder finds repeats
+// through a hash table rather than by comparing each with every other (quadratic: seconds
+// for one datagram of 9 000 tags). Its output is checked against `ZipkinReferenceMapping`
+// on both sides of the limit.
+
+/// Keys that are equal to the scan in subtle ways: `é` written as one scalar or as `e` and a
+/// combining accent are equal strings of different lengths (different keys to the scan), while
+/// the last two are equal strings of the same length (one key).
+let trickyTagKeys = ["span.kind", "a", "b", "http.method", "\u{e9}", "e\u{301}", "\u{e9}e\u{301}", "e\u{301}\u{e9}"]
+
+/// `count` tags whose keys repeat at random positions, drawn from `trickyTagKeys` and
+/// `count / 3` plain keys, with values of every kind.
+func tagsWithRepeats(_ count: Int, using random: inout SplitMix64) -> [SpanTag] {
+    let keys = trickyTagKeys + (0..<max(1, count / 3)).map { "k\($0)" }
+    return (0..<count).map { index in
+        let key = keys.randomElement(using: &random)!
+        if key == "span.kind" { return SpanTag(key: key, value: .string(["server", "client", "internal"].randomElement(using: &random)!)) }
+        switch index % 3 {
+        case 0: return SpanTag(key: key, value: .string("v\(index)"))
+        case 1: return SpanTag(key: key, value: .int(Int64(index)))
+        default: return SpanTag(key: key, value: .bool(index % 2 == 0))
+        }
+    }
+}
+
+/// Logs with `count` fields in all, some repeated, at times a few of which fall in one microsecond.
+func logsWithRepeats(_ count: Int, using random: inout SplitMix64) -> [SpanLog] {
+    let fields = [("event", "error"), ("message", "refused"), ("event", "retry"), ("\u{e9}", "x"), ("e\u{301}", "x")]
+        .map { SpanLogField(key: $0.0, value: $0.1) } + (0..<max(1, count / 4)).map { SpanLogField(key: "f\($0)", value: "v") }
+    let times: [Int64] = [1_000, 1_499, 1_500, 2_000, 2_499, 7_000]
+    var logs: [SpanLog] = []
+    var left = count
+    while left > 0 {
+        let size = min(left, Int.random(in: 1...5, using: &random))
+        left -= size
+        logs.append(SpanLog(
+            timestampNanos: times.randomElement(using: &random)!,
+            fields: SpanLogFields((0..<size).map { _ in fields.randomElement(using: &random)! })))
+    }
+    return logs
+}
+
+extension ZipkinJSONEncoderTests {
+    @Test func aSpanWithNineThousandDistinctTagKeysEncodesAsTheReferenceMappingDoes() {
+        let hostile = span(tags: (0..<9_000).map { SpanTag(key: "k\($0)", value: .string("v\($0)")) })
+        let text = ZipkinJSONEncoder().encode(hostile)
+        #expect(text == ZipkinReferenceMapping.json(hostile))
+        #expect(text.contains(#""k0":"v0","k1":"v1","#) && text.contains(#""k8999":"v8999"}"#))
+    }
+
+    @Test func aSpanWithNineThousandLogFieldsEncodesAsTheReferenceMappingDoes() throws {
+        let oneLog = span(logs: [SpanLog(
+            timestampNanos: 2_000, fields: SpanLogFields((0..<9_000).map { SpanLogField(key: "f\($0)", value: "") }))])
+        #expect(ZipkinJSONEncoder().encode(oneLog) == ZipkinReferenceMapping.json(oneLog))
+        #expect(try (object(ZipkinJSONEncoder().encode(oneLog))["annotations"] as? [NSDictionary])?.count == 9_000)
+        // One field per log, half of them repeating another in the same microsecond.
+        let manyLogs = span(logs: (0..<9_000).map {
+            SpanLog(timestampNanos: Int64($0 % 3) * 1_000 + 400, fields: [SpanLogField(key: "f\($0 % 4_500)", value: "")])
+        })
+        #expect(ZipkinJSONEncoder().encode(manyLogs) == ZipkinReferenceMapping.json(manyLogs))
+        #expect(try (object(ZipkinJSONEncoder().encode(manyLogs))["annotations"] as? [NSDictionary])?.count == 4_500)
+    }
+
+    @Test(arguments: [2, 9, 31, 32, 33, 40, 64, 500, 3_000])
+    func repeatedTagKeysKeepTheirLastValueInItsPlaceBelowAndAboveTheScanLimit(count: Int) throws {
+        var random = SplitMix64(seed: UInt64(count))
+        for _ in 0..<5 {
+            let value = span(tags: tagsWithRepeats(count, using: &random))
+            let text = ZipkinJSONEncoder().encode(value)
+            #expect(text == ZipkinReferenceMapping.json(value))
+            _ = try object(text)
+        }
+    }
+
+    @Test func equalKeysOfTheSameLengthAreOneTagAndOfDifferentLengthsTwoOnBothPaths() {
+        let tricky = [
+            SpanTag(key: "\u{e9}e\u{301}", value: "first"), SpanTag(key: "\u{e9}", value: "short"),
+            SpanTag(key: "e\u{301}\u{e9}", value: "last"), SpanTag(key: "e\u{301}", value: "long"),
+        ]
+        for filler in [0, 40] {
+            let tags = (0..<filler).map { SpanTag(key: "k\($0)", value: "v") } + tricky
+            let text = ZipkinJSONEncoder().encode(span(tags: tags))
+            #expect(!text.contains("first"), "\(filler) tags before")
+            #expect(text.hasSuffix(#""\#u{e9}":"short","e\#u{301}\#u{e9}":"last","e\#u{301}":"long"}}"#), "\(filler) tags before")
+        }
+    }
+
+    @Test(arguments: [2, 16, 32, 33, 48, 400, 3_000])
+    func repeatedAnnotationsAreSentOnceAtTheirFirstPlaceBelowAndAboveTheScanLimit(count: Int) throws {
+        var random = SplitMix64(seed: UInt64(count) &* 31)
+        for _ in 0..<5 {
+            let value = span(tags: tagsWithRepeats(count / 4, using: &random), logs: logsWithRepeats(count, using: &random))
+            let text = ZipkinJSONEncoder().encode(value)
+            #expect(text == ZipkinReferenceMapping.json(value))
+            _ = try object(text)
+        }
+    }
+
+    @Test func defaultTagsOverriddenByManyOwnTagsKeepTheLastValueWithAndWithoutThePrefixCache() {
+        var random = SplitMix64(seed: 9)
+        let defaults = [SpanTag(key: "region", value: "a"), SpanTag(key: "a", value: "default"), SpanTag(key: "region", value: "b")]
+            + (0..<30).map { SpanTag(key: "d\($0)", value: .int(Int64($0))) }
+        let reporter = InMemoryReporter()
+        let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
+        for count in [0, 3, 20, 33, 60, 90] {
+            let span = tracer.new("op-\(count)")
+            for tag in tagsWithRepeats(count, using: &random) where tag.key != "span.kind" { span.setTag(tag) }
+            if count > 10 { span.setTag(SpanTag(key: "d\(count % 30)", value: "overridden")) }
+            span.finish()
+        }
+        let spans = reporter.spans
+        #expect(spans.count == 6)
+        let cache = ZipkinTagPrefixCache()
+        for span in spans + spans {
+            var cached: [UInt8] = []
+            ZipkinJSONEncoder().append(span, to: &cached, prefixCache: cache)
+            #expect(String(decoding: cached, as: UTF8.self) == ZipkinReferenceMapping.json(span))
+            #expect(ZipkinJSONEncoder().encode(span) == ZipkinReferenceMapping.json(span))
+        }
+    }
+}

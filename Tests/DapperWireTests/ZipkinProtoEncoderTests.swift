@@ -99,3 +99,101 @@ extension ZipkinProtoEncoderTests {
         }
     }
 }
+
+// MARK: Spans with many tags or log fields (see ZipkinJSONEncoderTests)
+
+extension ZipkinProtoEncoderTests {
+    /// Each decoded span's tags and annotations, in wire order, as `[key, value]` and
+    /// `[timestamp, value]` pairs.
+    func decodedTagsAndAnnotations(_ bytes: [UInt8]) throws -> [(tags: [[String]], annotations: [[String]])] {
+        func text(_ data: ProtobufCBinaryData) -> String {
+            data.len == 0 ? "" : String(decoding: UnsafeBufferPointer(start: data.data, count: data.len), as: UTF8.self)
+        }
+        let list = try #require(bytes.withUnsafeBufferPointer {
+            zipkin__proto3__list_of_spans__unpack(nil, $0.count, $0.baseAddress)
+        })
+        defer { zipkin__proto3__list_of_spans__free_unpacked(list, nil) }
+        return (0..<list.pointee.n_spans).map { index in
+            let span = list.pointee.spans[index]!.pointee
+            return (
+                (0..<span.n_tags).map { [text(span.tags[$0]!.pointee.key), text(span.tags[$0]!.pointee.value)] },
+                (0..<span.n_annotations).map {
+                    ["\(Int64(bitPattern: span.annotations[$0]!.pointee.timestamp))", text(span.annotations[$0]!.pointee.value)]
+                }
+            )
+        }
+    }
+
+    /// The reference's tags and annotations of `span`, in the same shape.
+    func referenceTagsAndAnnotations(_ span: FinishedSpan) -> (tags: [[String]], annotations: [[String]]) {
+        (ZipkinReferenceMapping.tags(span.tags).map { [$0.key, $0.value] },
+         ZipkinReferenceMapping.annotations(span.logs).map { ["\($0.timestamp)", $0.value] })
+    }
+
+    private func span(tags: [SpanTag] = [], logs: [SpanLog] = []) -> FinishedSpan {
+        FinishedSpan(
+            serviceName: "svc", operationName: "op", context: SpanContext(traceID: 1, spanID: 2),
+            startTimeNanos: 1_500, durationNanos: 5_000, tags: SpanTags(tags), logs: logs)
+    }
+
+    @Test func aSpanWithNineThousandDistinctTagKeysCarriesTheReferenceTagsInOrder() throws {
+        let hostile = span(tags: (0..<9_000).map { SpanTag(key: "k\($0)", value: .string("v\($0)")) })
+        let decoded = try #require(try decodedTagsAndAnnotations(ZipkinProtoEncoder().encodeList([hostile])).first)
+        #expect(decoded.tags == referenceTagsAndAnnotations(hostile).tags)
+        #expect(decoded.tags.count == 9_000)
+    }
+
+    @Test func aSpanWithNineThousandLogFieldsCarriesTheReferenceAnnotationsInOrder() throws {
+        let oneLog = span(logs: [SpanLog(
+            timestampNanos: 2_000, fields: SpanLogFields((0..<9_000).map { SpanLogField(key: "f\($0)", value: "") }))])
+        let manyLogs = span(logs: (0..<9_000).map {
+            SpanLog(timestampNanos: Int64($0 % 3) * 1_000 + 400, fields: [SpanLogField(key: "f\($0 % 4_500)", value: "")])
+        })
+        let decoded = try decodedTagsAndAnnotations(ZipkinProtoEncoder().encodeList([oneLog, manyLogs]))
+        #expect(decoded.map(\.annotations) == [oneLog, manyLogs].map { referenceTagsAndAnnotations($0).annotations })
+        #expect(decoded.map(\.annotations.count) == [9_000, 4_500])
+    }
+
+    @Test(arguments: [2, 9, 31, 32, 33, 40, 64, 500, 3_000])
+    func repeatedTagsAndAnnotationsAreLeftOutAsTheReferenceDoesBelowAndAboveTheScanLimit(count: Int) throws {
+        var random = SplitMix64(seed: UInt64(count) &* 7)
+        // One encoder for every batch: its table is reused, across sizes up and down.
+        let encoder = ZipkinProtoEncoder()
+        for batch in 0..<4 {
+            let spans = (0..<(1 + batch)).map { _ in
+                span(tags: tagsWithRepeats(count, using: &random), logs: logsWithRepeats(count, using: &random))
+            }
+            let decoded = try decodedTagsAndAnnotations(encoder.encodeList(spans))
+            let expected = spans.map(referenceTagsAndAnnotations)
+            #expect(decoded.map(\.tags) == expected.map(\.tags), "batch \(batch)")
+            #expect(decoded.map(\.annotations) == expected.map(\.annotations), "batch \(batch)")
+        }
+    }
+
+    @Test func defaultTagsOverriddenByManyOwnTagsKeepTheLastValue() throws {
+        var random = SplitMix64(seed: 10)
+        let defaults = [SpanTag(key: "region", value: "a"), SpanTag(key: "a", value: "default"), SpanTag(key: "region", value: "b")]
+            + (0..<30).map { SpanTag(key: "d\($0)", value: .int(Int64($0))) }
+        let reporter = InMemoryReporter()
+        let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
+        for count in [0, 3, 20, 33, 60, 90] {
+            let span = tracer.new("op-\(count)")
+            for tag in tagsWithRepeats(count, using: &random) where tag.key != "span.kind" { span.setTag(tag) }
+            if count > 10 { span.setTag(SpanTag(key: "d\(count % 30)", value: "overridden")) }
+            span.finish()
+        }
+        let spans = reporter.spans
+        #expect(spans.count == 6)
+        // The shared prefix's entries may follow the span's own: a map's order does not matter,
+        // but no key may come twice.
+        let encoder = ZipkinProtoEncoder()
+        for batch in [spans, spans.reversed()] {
+            let decoded = try decodedTagsAndAnnotations(encoder.encodeList(batch))
+            for (span, tagsAndAnnotations) in zip(batch, decoded) {
+                let expected = referenceTagsAndAnnotations(span).tags
+                #expect(tagsAndAnnotations.tags.count == expected.count)
+                #expect(Set(tagsAndAnnotations.tags) == Set(expected))
+            }
+        }
+    }
+}
