@@ -182,13 +182,7 @@ public struct DapperSpan: Trace, Hashable {
     @inlinable
     public func finish<Failure: Error>(error: Failure) {
         guard isRecordingOpen else { return finishDescribed(nil, endTimeNanos: nil) }
-        let message: String
-        if !(error is any TextOutputStreamable), let describable = error as? any CustomStringConvertible {
-            message = describable.description
-        } else {
-            message = String(describing: error)
-        }
-        finishDescribed((message, (error as? any StackTraceCarryingError)?.stackTrace), endTimeNanos: nil)
+        finishDescribed(ErrorDescription.describe(concrete: error), endTimeNanos: nil)
     }
 
     /// Ends the span at an explicit wall-clock instant, in nanoseconds since the Unix epoch

@@ -8,6 +8,7 @@ import Synchronization
 /// `TextOutputStreamable`, then `CustomStringConvertible`, and the stack needs one more. Most
 /// services throw a handful of error types, over and over, so the last type found to need no
 /// more than its `description` is remembered and skips the two casts that would fail.
+@usableFromInline
 package enum ErrorDescription {
     /// The type of the last error found to be `CustomStringConvertible`, not
     /// `TextOutputStreamable` and not a ``StackTraceCarryingError`` (a type's conformances do
@@ -16,6 +17,7 @@ package enum ErrorDescription {
 
     /// The message and stack of `error`, as ``Trace/finish(error:)`` logs them; the same text
     /// as `String(describing: error)`.
+    @usableFromInline
     package static func describe(_ error: any Error) -> (message: String, stack: String?) {
         let type = UInt(bitPattern: ObjectIdentifier(Swift.type(of: error)))
         if plainType.load(ordering: .relaxed) == type, let describable = error as? any CustomStringConvertible {
@@ -24,10 +26,27 @@ package enum ErrorDescription {
         // A wrapper that only carries an error on (Hummingbird's answer with the trace header)
         // is described as the error it carries, stack included.
         if let wrapper = error as? any WrappingError { return describe(wrapper.underlying) }
+        let described = unwrapped(error)
+        if described.stack == nil, !(error is any TextOutputStreamable), error is any CustomStringConvertible {
+            plainType.store(type, ordering: .relaxed)
+        }
+        return described
+    }
+
+    /// The message and stack of an error whose type is known where this is specialised, so
+    /// that its casts are resolved at compile time; the same answer as ``describe(_:)``.
+    @inlinable
+    package static func describe<Failure: Error>(concrete error: Failure) -> (message: String, stack: String?) {
+        if let wrapper = error as? any WrappingError { return describe(wrapper.underlying) }
+        return unwrapped(error)
+    }
+
+    /// `String(describing:)`'s text, which prefers `TextOutputStreamable`, then
+    /// `CustomStringConvertible`, with the stack of a ``StackTraceCarryingError``.
+    @inlinable
+    package static func unwrapped<Failure: Error>(_ error: Failure) -> (message: String, stack: String?) {
         let stack = (error as? any StackTraceCarryingError)?.stackTrace
-        // `String(describing:)` prefers `TextOutputStreamable`, then `CustomStringConvertible`.
         if !(error is any TextOutputStreamable), let describable = error as? any CustomStringConvertible {
-            if stack == nil { plainType.store(type, ordering: .relaxed) }
             return (describable.description, stack)
         }
         return (String(describing: error), stack)
@@ -36,6 +55,7 @@ package enum ErrorDescription {
 
 /// An error that carries another one on unchanged (adding, say, a response header), which
 /// spans describe as the error it carries: its message and its stack.
+@usableFromInline
 package protocol WrappingError: Error {
     /// The error carried.
     var underlying: any Error { get }

@@ -87,12 +87,22 @@ public struct InheritedTrace: Trace, Hashable {
 ///
 /// ``Dapper/currentTrace`` gives one inside an unsampled swift-distributed-tracing span, so
 /// that code written against Dapper's API propagates the trace there too.
+///
+/// The depth guard of Compatibility §3 applies as to any span: a parent deeper than
+/// ``Dapper/DapperSpan/maxLevel`` gives a no-op child, which has no context and injects
+/// nothing. (The 1024-children guard needs a count kept per span, which a span without
+/// storage does not have; an unsampled child costs no memory, so nothing needs bounding.)
 public struct UnsampledTrace: Trace, Hashable {
-    private let spanContext: SpanContext
+    /// `nil` for the no-op child of a parent too deep.
+    private let spanContext: SpanContext?
 
     /// A span with `context`, whose flags should have neither sampled nor debug set.
     public init(_ context: SpanContext) {
         spanContext = context
+    }
+
+    private init(noop: Void) {
+        spanContext = nil
     }
 
     public var context: SpanContext? { spanContext }
@@ -101,7 +111,8 @@ public struct UnsampledTrace: Trace, Hashable {
     public func follow(_ serviceName: String, _ operationName: String) -> UnsampledTrace { child() }
 
     private func child() -> UnsampledTrace {
-        UnsampledTrace(SpanContext(
+        guard let spanContext, spanContext.level <= DapperSpan.maxLevel else { return UnsampledTrace(noop: ()) }
+        return UnsampledTrace(SpanContext(
             traceID: spanContext.traceID,
             spanID: IdentifierGenerator.next(),
             parentID: spanContext.spanID,
@@ -117,7 +128,7 @@ public struct UnsampledTrace: Trace, Hashable {
     public func setTitle(_ operationName: String) {}
 
     public func visit(_ body: (_ key: String, _ value: String) -> Void) {
-        body(Propagation.kratosTraceIDKey, spanContext.description)
+        if let spanContext { body(Propagation.kratosTraceIDKey, spanContext.description) }
     }
 
     public func finish(error: (any Error)?) {}

@@ -37,4 +37,25 @@ import Testing
             }
         }
     }
+
+    struct Wrapper: Error, WrappingError, CustomStringConvertible {
+        var underlying: any Error
+        var description: String { "the wrapper" }
+    }
+
+    @Test func aWrappedErrorIsDescribedAsTheErrorItCarriesWhetherItsTypeIsKnownOrNot() {
+        let wrapped = Wrapper(underlying: WithStack())
+        let known = ErrorDescription.describe(concrete: wrapped)
+        let existential = ErrorDescription.describe(wrapped as any Error)
+        #expect(known.message == "with stack" && known.stack == "frame 0\nframe 1")
+        #expect(existential.message == known.message && existential.stack == known.stack)
+    }
+
+    @Test func finishingWithAWrappedErrorOfAKnownTypeLogsTheErrorItCarries() throws {
+        let (tracer, reporter) = makeTracer()
+        tracer.new("op").finish(error: Wrapper(underlying: Described()))
+        let span = try #require(reporter.spans.first)
+        #expect(logFields(span) == [["message=described"]])
+    }
 }
+

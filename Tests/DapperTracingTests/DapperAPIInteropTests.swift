@@ -21,6 +21,18 @@ import Tracing
         #expect(load.tag("order.id") == .int(42))
     }
 
+    @Test func anUnsampledTraceDeeperThanTheLimitGivesANoOpChildThatInjectsNothing() {
+        let deepest = UnsampledTrace(SpanContext(traceID: 1, spanID: 2, parentID: 0, flags: [], level: DapperSpan.maxLevel))
+        let child = deepest.fork("", "call")
+        #expect(child.context?.level == DapperSpan.maxLevel + 1)
+        let refused = child.fork("", "too deep")
+        #expect(refused.context == nil)
+        #expect(refused.follow("", "still too deep").context == nil)
+        var injected: [String] = []
+        refused.visit { key, _ in injected.append(key) }
+        #expect(injected.isEmpty)
+    }
+
     @Test func insideABridgedSpanCurrentTraceIsThatSpan() throws {
         let (tracer, reporter) = makeBridge()
         tracer.withSpan("GET /order", context: .topLevel, ofKind: .server) { span in
