@@ -1,3 +1,5 @@
+import Dapper
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -99,11 +101,11 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
             guard seen.insert(name).inserted else { throw .duplicateParameter(name) }
             switch name {
             case "timeout":
-                guard let duration = parseGoDuration(value) else { throw .invalidParameter(name: name, value: value) }
+                guard let duration = GoDuration.parse(value) else { throw .invalidParameter(name: name, value: value) }
                 guard Self.timeoutRange.contains(duration) else {
                     throw .parameterOutOfRange(
                         name: name, value: value,
-                        allowed: "between \(formatGoDuration(Self.timeoutRange.lowerBound)) and \(formatGoDuration(Self.timeoutRange.upperBound))")
+                        allowed: "between \(GoDuration.format(Self.timeoutRange.lowerBound)) and \(GoDuration.format(Self.timeoutRange.upperBound))")
                 }
                 timeout = duration
             case "disable_sample":
@@ -139,7 +141,7 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
 
     /// The canonical text, which parses back to an equal value.
     public var description: String {
-        "\(network.rawValue)://\(address)?timeout=\(formatGoDuration(timeout))"
+        "\(network.rawValue)://\(address)?timeout=\(GoDuration.format(timeout))"
             + "&disable_sample=\(disableSample)&protocol_version=\(protocolVersion)"
     }
 
@@ -235,51 +237,7 @@ extension String {
     }
 }
 
-/// Parses a Go duration: a sequence of decimal numbers with units, e.g. `200ms`, `1.5s`,
-/// `1m30s` (units ns, us, µs, ms, s, m, h).
-func parseGoDuration(_ text: String) -> Duration? {
-    var bytes = Substring(text).utf8[...]
-    guard !bytes.isEmpty else { return nil }
-    var total: Double = 0
-    while !bytes.isEmpty {
-        let numberEnd = bytes.firstIndex { !($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: ".")) } ?? bytes.endIndex
-        guard numberEnd != bytes.startIndex, let number = Double(String(decoding: bytes[..<numberEnd], as: UTF8.self)) else {
-            return nil
-        }
-        bytes = bytes[numberEnd...]
-        let unitEnd = bytes.firstIndex { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: ".") } ?? bytes.endIndex
-        let unit = String(decoding: bytes[..<unitEnd], as: UTF8.self)
-        bytes = bytes[unitEnd...]
-        let scale: Double
-        switch unit {
-        case "ns": scale = 1
-        case "us", "µs": scale = 1e3
-        case "ms": scale = 1e6
-        case "s": scale = 1e9
-        case "m": scale = 60e9
-        case "h": scale = 3600e9
-        default: return nil
-        }
-        total += number * scale
-    }
-    guard total.isFinite else { return nil }
-    // Longer than nanoseconds hold: whole seconds, so that the range check names the value.
-    guard total < 1e18 else { return .seconds(Int64(min(total / 1e9, 9e18))) }
-    return .nanoseconds(Int64(total.rounded()))
-}
 
-/// A Go-style duration text that ``parseGoDuration(_:)`` reads back exactly (when it is
-/// within its range; a longer one, set in code, is written in whole seconds, never trapping).
-func formatGoDuration(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
-    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    let (nanos, carry) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-    if overflow || carry { return "\(seconds)s" }
-    if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
-    if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
-    if nanos % 1_000 == 0 { return "\(nanos / 1_000)us" }
-    return "\(nanos)ns"
-}
 
 /// `text` with control characters (C0, DEL, C1) written as `\u{…}` escapes, for error
 /// messages that quote their input.

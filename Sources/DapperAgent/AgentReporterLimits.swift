@@ -1,3 +1,5 @@
+import Dapper
+
 import DapperWire
 
 extension AgentReporter.Configuration {
@@ -34,8 +36,8 @@ extension AgentReporter.Configuration {
     private static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(AgentReporterError) {
         guard range.contains(value) else {
             throw .invalidConfiguration(
-                name: name, value: formatGoDuration(value),
-                allowed: "between \(formatGoDuration(range.lowerBound)) and \(formatGoDuration(range.upperBound))")
+                name: name, value: GoDuration.format(value),
+                allowed: "between \(GoDuration.format(range.lowerBound)) and \(GoDuration.format(range.upperBound))")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Dapper
+
 /// How a ``ZipkinReporter`` sends spans: where, in which encoding, in what batches, with what
 /// limits. Set it in code, or from one URL (for example from an environment variable) with
 /// ``init(parsing:)``.
@@ -123,7 +125,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
             return number
         }
         func duration() throws(ZipkinConfigurationError) -> Duration {
-            guard let parsed = parseDuration(value) else {
+            guard let parsed = GoDuration.parse(value) else {
                 throw .invalidParameter(name: name, value: escapingControlCharacters(value))
             }
             guard Self.intervalRange.contains(parsed) else { throw Self.outOfRange(name, value, Self.intervalRange) }
@@ -254,29 +256,3 @@ extension String {
     }
 }
 
-/// A Go-style duration: `500ms`, `1s`, `1.5s`, `1m30s` (units ns, us, ms, s, m, h).
-func parseDuration(_ text: String) -> Duration? {
-    var rest = Substring(text)
-    guard !rest.isEmpty else { return nil }
-    var nanos: Double = 0
-    while !rest.isEmpty {
-        let number = rest.prefix { $0.isNumber || $0 == "." }
-        guard !number.isEmpty, let value = Double(number) else { return nil }
-        rest = rest.dropFirst(number.count)
-        let unit = rest.prefix { !($0.isNumber || $0 == ".") }
-        rest = rest.dropFirst(unit.count)
-        switch unit {
-        case "ns": nanos += value
-        case "us", "µs": nanos += value * 1e3
-        case "ms": nanos += value * 1e6
-        case "s": nanos += value * 1e9
-        case "m": nanos += value * 60e9
-        case "h": nanos += value * 3600e9
-        default: return nil
-        }
-    }
-    guard nanos.isFinite else { return nil }
-    // Longer than nanoseconds hold: whole seconds, so that the range check names the value.
-    guard nanos < 1e18 else { return .seconds(Int64(min(nanos / 1e9, 9e18))) }
-    return .nanoseconds(Int64(nanos.rounded()))
-}

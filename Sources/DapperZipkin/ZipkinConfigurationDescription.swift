@@ -1,3 +1,5 @@
+import Dapper
+
 extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
     /// ``endpoint`` with its user info replaced by `***` (and control characters escaped):
     /// the form every message, log line and description shows.
@@ -9,9 +11,9 @@ extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvert
         let headerList = headers.map { "\(escapingControlCharacters($0.name)): ***" }.joined(separator: ", ")
         return "ZipkinConfiguration(endpoint: \(redactedEndpoint), encoding: \(encoding.rawValue), headers: [\(headerList)], "
             + "queueCapacity: \(queueCapacity), queueByteLimit: \(queueByteLimit), maximumBatchSpans: \(maximumBatchSpans), "
-            + "maximumBatchBytes: \(maximumBatchBytes), flushInterval: \(formatDuration(flushInterval)), "
-            + "requestTimeout: \(formatDuration(requestTimeout)), maximumAttempts: \(maximumAttempts), "
-            + "minimumRetryDelay: \(formatDuration(minimumRetryDelay)), maximumRetryDelay: \(formatDuration(maximumRetryDelay)))"
+            + "maximumBatchBytes: \(maximumBatchBytes), flushInterval: \(GoDuration.format(flushInterval)), "
+            + "requestTimeout: \(GoDuration.format(requestTimeout)), maximumAttempts: \(maximumAttempts), "
+            + "minimumRetryDelay: \(GoDuration.format(minimumRetryDelay)), maximumRetryDelay: \(GoDuration.format(maximumRetryDelay)))"
     }
 
     /// The same as ``description``: secrets are hidden in debug output too.

@@ -1,3 +1,5 @@
+import Dapper
+
 extension ZipkinConfiguration {
     /// The allowed ``queueCapacity`` (URL parameter `queue`): a million spans is minutes of a
     /// busy service's traffic; the queue's memory grows with what waits, not with this bound.
@@ -42,7 +44,7 @@ extension ZipkinConfiguration {
     }
 
     static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(ZipkinConfigurationError) {
-        guard range.contains(value) else { throw outOfRange(name, formatDuration(value), range) }
+        guard range.contains(value) else { throw outOfRange(name, GoDuration.format(value), range) }
     }
 
     static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Int>) -> ZipkinConfigurationError {
@@ -52,19 +54,7 @@ extension ZipkinConfiguration {
     static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Duration>) -> ZipkinConfigurationError {
         .outOfRange(
             name: name, value: value,
-            allowed: "between \(formatDuration(range.lowerBound)) and \(formatDuration(range.upperBound))")
+            allowed: "between \(GoDuration.format(range.lowerBound)) and \(GoDuration.format(range.upperBound))")
     }
 }
 
-/// A duration as Go writes it (`500ms`, `2s`), in whole seconds when it is too long for
-/// nanoseconds: error messages quote durations set in code, whatever their size.
-func formatDuration(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
-    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    let (nanos, carry) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-    if overflow || carry { return "\(seconds)s" }
-    if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
-    if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
-    if nanos % 1_000 == 0 { return "\(nanos / 1_000)us" }
-    return "\(nanos)ns"
-}
