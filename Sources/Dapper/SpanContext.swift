@@ -72,16 +72,17 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     ///
     /// The only allocation is the returned string's own storage.
     public var description: String {
-        // 3 × 16 hex digits + 2 flag digits + 3 separators, and room for `writeHex`'s 16-byte stores.
+        // 3 × 16 hex digits + 2 flag digits + 3 separators, and room for the 16-byte stores of
+        // `Hex.writeTrimmed`.
         String(unsafeUninitializedCapacity: 53 + 16) { buffer in
             guard let start = buffer.baseAddress else { return 0 }
-            var position = writeHex(traceID, to: start)
+            var position = Hex.writeTrimmed(traceID, to: start)
             position.pointee = UInt8(ascii: ":")
-            position = writeHex(spanID, to: position + 1)
+            position = Hex.writeTrimmed(spanID, to: position + 1)
             position.pointee = UInt8(ascii: ":")
-            position = writeHex(parentID, to: position + 1)
+            position = Hex.writeTrimmed(parentID, to: position + 1)
             position.pointee = UInt8(ascii: ":")
-            position = writeHex(UInt64(flags.rawValue), to: position + 1)
+            position = Hex.writeTrimmed(UInt64(flags.rawValue), to: position + 1)
             return position - start
         }
     }
@@ -136,7 +137,7 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
             let significant = cursor
             var value: UInt64 = 0
             while cursor < end {
-                let nibble = hexValue(cursor.pointee)
+                let nibble = Hex.digitValue(cursor.pointee)
                 if nibble > 15 { break }
                 value = value << 4 | UInt64(nibble)
                 cursor += 1
@@ -198,41 +199,4 @@ public enum SpanContextParseError: Error, Hashable, Sendable, CustomStringConver
         case .zeroID: "span context with a zero trace or span ID"
         }
     }
-}
-
-/// The value of a hex digit, or 0xFF.
-@inline(__always)
-private func hexValue(_ byte: UInt8) -> UInt8 {
-    let digit = byte &- UInt8(ascii: "0")
-    if digit < 10 { return digit }
-    let letter = (byte | 0x20) &- UInt8(ascii: "a")
-    return letter < 6 ? letter &+ 10 : 0xFF
-}
-
-/// Writes `value` in lower-case hex without leading zeros; returns the position after it.
-///
-/// Converts 8 digits at a time without a loop or a branch per digit (SWAR): the nibbles are
-/// spread one per byte, turned into ASCII with one add and one multiply, and stored with their
-/// significant digits first. It writes 16 bytes whatever the length: the caller leaves 16 bytes
-/// of room after the last value, and later values overwrite what lies beyond each one.
-@inline(__always)
-func writeHex(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-    let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) >> 2
-    let aligned = value << UInt64(64 - 4 * digits)
-    let raw = UnsafeMutableRawPointer(output)
-    raw.storeBytes(of: hexASCII(UInt32(truncatingIfNeeded: aligned >> 32)).bigEndian, as: UInt64.self)
-    (raw + 8).storeBytes(of: hexASCII(UInt32(truncatingIfNeeded: aligned)).bigEndian, as: UInt64.self)
-    return output + digits
-}
-
-/// The 8 hex digits of `value` as ASCII bytes, the least significant digit in the lowest byte.
-@inline(__always)
-private func hexASCII(_ value: UInt32) -> UInt64 {
-    var nibbles = UInt64(value)
-    nibbles = (nibbles | nibbles << 16) & 0x0000_FFFF_0000_FFFF
-    nibbles = (nibbles | nibbles << 8) & 0x00FF_00FF_00FF_00FF
-    nibbles = (nibbles | nibbles << 4) & 0x0F0F_0F0F_0F0F_0F0F
-    // Bytes of 10 or more get 39 more ('a' - '0' - 10).
-    let letters = ((nibbles &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
-    return nibbles &+ 0x3030_3030_3030_3030 &+ letters &* 39
 }

@@ -189,10 +189,10 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             injector.inject(TraceHeaders.formatKratos(propagated, parentID: parentID), forKey: HeaderName.kratos, into: &carrier)
         }
         if formats.contains(.b3Multi) {
-            injector.inject(TraceHeaders.hex16(propagated.traceID), forKey: HeaderName.b3TraceID, into: &carrier)
-            injector.inject(TraceHeaders.hex16(propagated.spanID), forKey: HeaderName.b3SpanID, into: &carrier)
+            injector.inject(Hex.string16(propagated.traceID), forKey: HeaderName.b3TraceID, into: &carrier)
+            injector.inject(Hex.string16(propagated.spanID), forKey: HeaderName.b3SpanID, into: &carrier)
             if parentID != 0 {
-                injector.inject(TraceHeaders.hex16(parentID), forKey: HeaderName.b3ParentSpanID, into: &carrier)
+                injector.inject(Hex.string16(parentID), forKey: HeaderName.b3ParentSpanID, into: &carrier)
             }
             if propagated.isDebug {
                 injector.inject("1", forKey: HeaderName.b3Flags, into: &carrier)

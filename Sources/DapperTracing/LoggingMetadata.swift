@@ -1,3 +1,4 @@
+import Dapper
 import Instrumentation
 import Logging
 
@@ -19,8 +20,8 @@ extension Logger.MetadataProvider {
         Logger.MetadataProvider {
             guard let context = ServiceContext.current?.propagatedContext else { return [:] }
             return [
-                traceIDKey: .string(TraceHeaders.hex16(context.traceID)),
-                spanIDKey: .string(TraceHeaders.hex16(context.spanID)),
+                traceIDKey: .string(Hex.string16(context.traceID)),
+                spanIDKey: .string(Hex.string16(context.spanID)),
             ]
         }
     }

@@ -123,10 +123,10 @@ enum TraceHeaders {
         }
         guard let traceID = b3TraceID(traceText) else { throw .b3(header: "X-B3-TraceId", value: traceText) }
         let spanText = header(HeaderName.b3SpanID) ?? ""
-        guard let spanID = hex64(spanText, exactLength: 16), spanID != 0 else {
+        guard let spanID = Hex.parse(spanText.utf8, length: 16), spanID != 0 else {
             throw .b3(header: "X-B3-SpanId", value: spanText)
         }
-        if let parent = header(HeaderName.b3ParentSpanID), hex64(parent, exactLength: 16) == nil {
+        if let parent = header(HeaderName.b3ParentSpanID), Hex.parse(parent.utf8, length: 16) == nil {
             throw .b3(header: "X-B3-ParentSpanId", value: parent)
         }
         var flags: SpanContext.Flags = []
@@ -161,7 +161,7 @@ enum TraceHeaders {
         }
         guard parts.count >= 2, parts.count <= 4,
             let traceID = b3TraceID(parts[0]),
-            let spanID = hex64(parts[1], exactLength: 16), spanID != 0
+            let spanID = Hex.parse(parts[1].utf8, length: 16), spanID != 0
         else { throw .b3(header: "b3", value: value) }
         var flags: SpanContext.Flags = []
         var deferred = true
@@ -174,7 +174,7 @@ enum TraceHeaders {
             }
             deferred = false
         }
-        if parts.count == 4, hex64(parts[3], exactLength: 16) == nil { throw .b3(header: "b3", value: value) }
+        if parts.count == 4, Hex.parse(parts[3].utf8, length: 16) == nil { throw .b3(header: "b3", value: value) }
         return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
     }
 
@@ -187,8 +187,8 @@ enum TraceHeaders {
     }
 
     static func formatB3Single(_ context: PropagatedContext, parentID: UInt64) -> String {
-        var text = hex16(context.traceID) + "-" + hex16(context.spanID) + "-" + b3Sampled(context)
-        if parentID != 0 { text += "-" + hex16(parentID) }
+        var text = Hex.string16(context.traceID) + "-" + Hex.string16(context.spanID) + "-" + b3Sampled(context)
+        if parentID != 0 { text += "-" + Hex.string16(parentID) }
         return text
     }
 
@@ -196,8 +196,8 @@ enum TraceHeaders {
     private static func b3TraceID(_ text: some StringProtocol) -> UInt64? {
         let utf8 = text.utf8
         guard utf8.count == 16 || utf8.count == 32 else { return nil }
-        guard let low = hex64(utf8.suffix(16), exactLength: 16), low != 0 else { return nil }
-        if utf8.count == 32, hex64(utf8.prefix(16), exactLength: 16) == nil { return nil }
+        guard let low = Hex.parse(utf8.suffix(16), length: 16), low != 0 else { return nil }
+        if utf8.count == 32, Hex.parse(utf8.prefix(16), length: 16) == nil { return nil }
         return low
     }
 
@@ -211,14 +211,14 @@ enum TraceHeaders {
         guard value.utf8.count <= 512 else { throw .traceparent(value) }
         let utf8 = Array(value.utf8)
         guard utf8.count >= 55,
-            let version = hex64(utf8[0..<2], exactLength: 2, lowerCaseOnly: true), version != 0xff,
+            let version = Hex.parse(utf8[0..<2], length: 2, lowerCaseOnly: true), version != 0xff,
             utf8[2] == UInt8(ascii: "-"), utf8[35] == UInt8(ascii: "-"), utf8[52] == UInt8(ascii: "-"),
             version != 0 ? (utf8.count == 55 || utf8[55] == UInt8(ascii: "-")) : utf8.count == 55,
-            let high = hex64(utf8[3..<19], exactLength: 16, lowerCaseOnly: true),
-            let low = hex64(utf8[19..<35], exactLength: 16, lowerCaseOnly: true),
+            let high = Hex.parse(utf8[3..<19], length: 16, lowerCaseOnly: true),
+            let low = Hex.parse(utf8[19..<35], length: 16, lowerCaseOnly: true),
             high != 0 || low != 0,
-            let parent = hex64(utf8[36..<52], exactLength: 16, lowerCaseOnly: true), parent != 0,
-            let flags = hex64(utf8[53..<55], exactLength: 2, lowerCaseOnly: true)
+            let parent = Hex.parse(utf8[36..<52], length: 16, lowerCaseOnly: true), parent != 0,
+            let flags = Hex.parse(utf8[53..<55], length: 2, lowerCaseOnly: true)
         else { throw .traceparent(value) }
         // A valid 128-bit ID whose low half is zero: nothing Dapper can carry.
         guard low != 0 else { throw .traceparent(value) }
@@ -226,45 +226,7 @@ enum TraceHeaders {
     }
 
     static func formatTraceparent(_ context: PropagatedContext) -> String {
-        "00-0000000000000000" + hex16(context.traceID) + "-" + hex16(context.spanID)
+        "00-0000000000000000" + Hex.string16(context.traceID) + "-" + Hex.string16(context.spanID)
             + (context.isSampled || context.isDebug ? "-01" : "-00")
-    }
-
-    // MARK: Hex
-
-    /// 16 lower-case hex digits, zero-padded.
-    static func hex16(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 16) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for index in 0..<16 {
-                let nibble = Int((value >> UInt64(60 - 4 * index)) & 0xf)
-                buffer[index] = digits.utf8Start[nibble]
-            }
-            return 16
-        }
-    }
-
-    private static func hex64(
-        _ text: some StringProtocol, exactLength: Int, lowerCaseOnly: Bool = false
-    ) -> UInt64? {
-        hex64(text.utf8, exactLength: exactLength, lowerCaseOnly: lowerCaseOnly)
-    }
-
-    private static func hex64(
-        _ bytes: some Collection<UInt8>, exactLength: Int, lowerCaseOnly: Bool = false
-    ) -> UInt64? {
-        guard bytes.count == exactLength, exactLength <= 16 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F") where !lowerCaseOnly: digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
     }
 }

@@ -304,12 +304,6 @@ struct JSONWriter {
     /// Bytes written so far.
     var count: Int { cursor - start }
 
-    private static let hexDigits: (UInt64, UInt64) = (0x3736_3534_3332_3130, 0x6665_6463_6261_3938)  // "0123456789abcdef"
-
-    private static func hexDigit(_ value: UInt64) -> UInt8 {
-        withUnsafeBytes(of: hexDigits) { $0[Int(value & 0xf)] }
-    }
-
     @inline(__always)
     mutating func byte(_ byte: UInt8) {
         cursor.pointee = byte
@@ -324,9 +318,7 @@ struct JSONWriter {
 
     /// 16 lower-case hex digits.
     mutating func hex(_ value: UInt64) {
-        for index in 0..<16 {
-            cursor[index] = Self.hexDigit(value >> UInt64(60 - 4 * index))
-        }
+        Hex.write16(value, to: cursor)
         cursor += 16
     }
 
@@ -421,8 +413,8 @@ struct JSONWriter {
         case 0x09: literal(#"\t"#)
         default:
             literal(#"\u00"#)
-            byte(Self.hexDigit(UInt64(value >> 4)))
-            byte(Self.hexDigit(UInt64(value & 0xf)))
+            byte(Hex.digit(value >> 4))
+            byte(Hex.digit(value))
         }
     }
 }

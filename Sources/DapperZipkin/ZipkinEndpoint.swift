@@ -1,3 +1,4 @@
+import Dapper
 /// An `http://` or `https://` endpoint taken apart: `scheme://userinfo@host:port/path?query`.
 ///
 /// The reporter posts to the URL without its user info and sends the user info as HTTP Basic
@@ -111,23 +112,15 @@ func percentDecoded(_ text: Substring) -> String? {
             continue
         }
         let first = utf8.index(after: index)
-        guard first < utf8.endIndex, let high = hexValue(utf8[first]) else { return nil }
+        guard first < utf8.endIndex, case let high = Hex.digitValue(utf8[first]), high < 16 else { return nil }
         let second = utf8.index(after: first)
-        guard second < utf8.endIndex, let low = hexValue(utf8[second]) else { return nil }
+        guard second < utf8.endIndex, case let low = Hex.digitValue(utf8[second]), low < 16 else { return nil }
         bytes.append(high << 4 | low)
         index = utf8.index(after: second)
     }
     return String(validating: bytes, as: UTF8.self)
 }
 
-private func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
-    }
-}
 
 /// C0 controls, DEL and C1 controls.
 func isControl(_ scalar: Unicode.Scalar) -> Bool {
