@@ -38,8 +38,8 @@ func hostileDatagram(_ shape: HostileShape, count: Int) -> [UInt8] {
     case .logEntries:
         span.logs = (0..<count).map { SpanLog(timestampNanos: 0, fields: [SpanLogField(key: hostileKey($0), value: "")]) }
     }
-    let encoder = SpanEncoder(maximumSize: SpanDecoder.defaultMaximumSize)
     do {
+        let encoder = try SpanEncoder(maximumSize: SpanDecoder.defaultMaximumSize)
         return try encoder.withEncodedBytes(of: span) { bytes, encoding in
             guard encoding == SpanEncoding() else {
                 print("the hostile span did not fit in one datagram: \(encoding)")
