@@ -61,7 +61,7 @@ final class AgentWriter: @unchecked Sendable {
     }
 
     func start() {
-        startThread(name: "dapper-agent") { [self] in
+        try? startThread(name: "dapper-agent") { [self] in
             run()
         }
     }

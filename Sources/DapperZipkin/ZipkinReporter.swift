@@ -64,7 +64,7 @@ public final class ZipkinReporter: Reporter {
         shared = ZipkinSharedState(queueCapacity: configuration.queueCapacity)
         let sender = ZipkinSender(
             configuration: configuration, shared: shared, httpClient: httpClient, logger: RateLimitedLogger(logger))
-        startThread { sender.run() }
+        try? startThread { sender.run() }
     }
 
     deinit {

@@ -42,12 +42,30 @@ struct AgentCommand: AsyncParsableCommand {
         help: "Also send every span to Zipkin, e.g. http://localhost:9411/api/v2/spans (options as URL parameters: encoding=proto3, batch_spans=…, timeout=…).")
     var zipkin: String?
 
-    @Option(name: .long, help: "Mode of a unixgram socket file, in octal.")
+    @Option(name: .long, help: "Mode of a unixgram socket file, in octal, 0 to 0777.")
     var socketMode: String = "0660"
 
+    @Option(name: .long, help: "The most TCP connections served at once; more are closed at once and counted.")
+    var maxConnections: Int = 256
+
+    @Option(name: .long, help: "Seconds a TCP connection may send nothing before it is closed; 0 never closes.")
+    var idleTimeout: Double = 30
+
+    /// The parsed `--socket-mode`, `nil` when it is not an octal mode from 0 to 0777.
+    var parsedSocketMode: UInt32? {
+        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else { return nil }
+        return mode
+    }
+
     func validate() throws {
-        guard UInt32(socketMode, radix: 8) != nil else {
-            throw ValidationError("--socket-mode must be an octal number such as 0660, not \(socketMode)")
+        guard parsedSocketMode != nil else {
+            throw ValidationError("--socket-mode must be an octal mode from 0 to 0777, such as 0660, not \(socketMode)")
+        }
+        guard maxConnections >= 1 else {
+            throw ValidationError("--max-connections must be at least 1, not \(maxConnections)")
+        }
+        guard idleTimeout.isFinite, idleTimeout >= 0, idleTimeout <= 86_400 * 365 else {
+            throw ValidationError("--idle-timeout must be a number of seconds from 0 (never) to 31536000, not \(idleTimeout)")
         }
     }
 
@@ -73,10 +91,12 @@ struct AgentCommand: AsyncParsableCommand {
             forwarder = nil
         }
         var configuration = AgentListener.Configuration()
-        configuration.unixSocketMode = UInt32(socketMode, radix: 8) ?? 0o660
+        configuration.unixSocketMode = parsedSocketMode ?? 0o660
+        configuration.maximumConnections = maxConnections
+        configuration.idleTimeout = idleTimeout == 0 ? nil : .milliseconds(Int64((idleTimeout * 1000).rounded(.up)))
         let listener = try AgentListener(dsn: dsn, configuration: configuration)
         let printer = SpanLinePrinter(output: output)
-        listener.start { event in
+        try listener.start { event in
             switch event {
             case .span(let span):
                 printer.print(span)
@@ -110,6 +130,9 @@ struct AgentCommand: AsyncParsableCommand {
             text += " (" + reasons.joined(separator: ", ") + ")"
         }
         if statistics.connections > 0 { text += ", \(statistics.connections) TCP connections" }
+        if statistics.refusedConnections > 0 { text += ", \(statistics.refusedConnections) refused (over the cap)" }
+        if statistics.idleConnectionsClosed > 0 { text += ", \(statistics.idleConnectionsClosed) closed when idle" }
+        if statistics.acceptErrors > 0 { text += ", \(statistics.acceptErrors) accept errors" }
         return text
     }
 }
