@@ -121,7 +121,6 @@ struct ConnectionPoller: ~Copyable {
         if connection.reader.endsInsideFrame {
             sink.emit(.rejected(reason: "bad_frame", detail: "connection ended inside a frame"))
         }
-        connection.socket.close()
         let last = connections.count - 1
         if index != last {
             connections[index] = connections[last]
@@ -133,6 +132,7 @@ struct ConnectionPoller: ~Copyable {
             $0.openConnections -= 1
             if idle { $0.idleConnectionsClosed += 1 }
         }
+        connection.socket.close()
     }
 
     /// Accepts what is waiting, up to a batch, so that the connections are served in between.
@@ -154,8 +154,9 @@ struct ConnectionPoller: ~Copyable {
                 }
             }
             guard connections.count < maximumConnections else {
-                close(client)
+                // Counted before the close, so that a peer seeing the close sees the count.
                 core.count { $0.refusedConnections += 1 }
+                close(client)
                 continue
             }
             core.count {
