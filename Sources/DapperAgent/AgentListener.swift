@@ -146,7 +146,9 @@ public final class AgentListener: Sendable {
     }
 
     /// Stops receiving, waits for the listener's thread to return (at once: it is woken),
-    /// closes every connection, and removes a `unixgram` socket file.
+    /// closes every connection, and removes a `unixgram` socket file. Datagrams already
+    /// queued in the socket are still read and handed over first. Not from the handler: it
+    /// runs on the thread this waits for.
     public func stop() {
         core.requestStop()
         while core.isRunning {

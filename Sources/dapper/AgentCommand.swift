@@ -123,7 +123,7 @@ struct AgentCommand: AsyncParsableCommand {
         let forwarding = forwarder.map { ", forwarding to \($0.configuration.endpoint)" } ?? ""
         errors.write(TerminalEscaping.escaped("dapper agent: listening on \(listener.dsn)\(forwarding)"))
 
-        let termination = await Termination.wait(parent: parent)
+        let termination = await Termination.wait(parent: parent) { warnings.flushEndedSeconds() }
         listener.stop()
         warnings.flush()
         var summary = "dapper agent: \(termination.rawValue): \(Self.summary(listener.statistics))"

@@ -2,8 +2,9 @@ import Dapper
 
 /// Messages about bad input for standard error, at most `perSecond` lines a second for each
 /// reason: a flood of bad packets cannot flood the terminal or the log. What is held back is
-/// said in one "suppressed" line per reason when its second is over (or at ``flush()``); the
-/// exact counts are in the listener's statistics.
+/// said in one "suppressed" line per reason and second, once the second is over (at the next
+/// message, at ``flushEndedSeconds()``, or at ``flush()``); the exact counts are in the
+/// listener's statistics.
 final class RateLimitedWarnings: Sendable {
     private struct Window {
         var start: UInt64
@@ -36,6 +37,18 @@ final class RateLimitedWarnings: Sendable {
                 window.suppressed += 1
             }
             windows[reason] = window
+        }
+    }
+
+    /// Says what was held back in every second that is over; called now and then, so that
+    /// the count of a flood that has stopped is not held back until the end.
+    func flushEndedSeconds() {
+        let now = monotonicNanos()
+        windows.withLock { windows in
+            for (reason, window) in windows.sorted(by: { $0.key < $1.key }) where now &- window.start >= 1_000_000_000 {
+                sayWhatWasSuppressed(reason, window)
+                windows[reason] = nil
+            }
         }
     }
 

@@ -38,13 +38,15 @@ enum Termination: String {
     /// The wait looks at the signal number, and at the parent's pid, every 50 ms. The parent
     /// is watched by pid rather than with `PR_SET_PDEATHSIG`, which fires when the thread that
     /// started the process ends, not the process: a test runner's worker threads come and go.
-    static func wait(parent: pid_t?) async -> Termination {
+    /// `tick` runs at every look.
+    static func wait(parent: pid_t?, tick: () -> Void = {}) async -> Termination {
         while true {
             switch receivedSignal.load(ordering: .relaxed) {
             case SIGINT: return .interrupt
             case SIGTERM: return .terminate
             default:
                 if let parent, getppid() != parent { return .parentExited }
+                tick()
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }

@@ -59,6 +59,8 @@ import Testing
             for _ in 0..<1000 { try sender.send([0xff, 0xff]) }
             try sender.send(try SpanEncoder().encode(sampleSpan(1)))
             #expect(await eventually(timeout: .seconds(20)) { agent.output.count == 1 })
+            // Once the flood's second is over, the agent says what it held back, unasked.
+            #expect(await eventually(timeout: .seconds(10)) { agent.standardError.contains("suppressed") }, "\(agent.standardError)")
             await agent.interrupt()
             let text = agent.standardError
             #expect(text.contains("skipped 1000 packets (malformed: 1000)"), "\(text)")
