@@ -38,7 +38,12 @@ enum UnixSocketFile {
         guard let address = SocketAddress.unix(path: privatePath) else {
             throw SocketError("bind", code: ENAMETOOLONG, detail: "to \(privatePath) (the path of the file while it is made)")
         }
-        try socket.bind(to: address)
+        do {
+            try socket.bind(to: address)
+        } catch {
+            // The private path means nothing to the user: name the path they asked for.
+            throw SocketError("bind", code: error.code, detail: "to \(path)")
+        }
         guard chmod(privatePath, mode_t(mode)) == 0, rename(privatePath, path) == 0 else {
             let error = SocketError.last("bind", detail: "to \(path)")
             unlink(privatePath)

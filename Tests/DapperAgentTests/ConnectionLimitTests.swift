@@ -46,17 +46,18 @@ import Testing
 
     @Test func aConnectionThatKeepsSendingIsNotClosedAsIdle() async throws {
         var configuration = AgentListener.Configuration()
-        configuration.idleTimeout = .milliseconds(300)
+        configuration.idleTimeout = .seconds(2)
         let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"), configuration: configuration)
         let received = ReceivedSpans()
         try listener.start { received.handle($0) }
         defer { listener.stop() }
         let connection = try HeldConnection(listener.dsn.address)
-        for index in 0..<10 {
+        // 3.2 s of sending, every 400 ms: well past the timeout, each gap well within it.
+        for index in 0..<8 {
             let span = try SpanEncoder().encode(sampleSpan(index))
             try connection.send(varint(span.count) + span)
             #expect(await received.waitFor(index + 1))
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(400))
         }
         #expect(listener.statistics.idleConnectionsClosed == 0)
         #expect(listener.statistics.openConnections == 1)
