@@ -18,6 +18,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -199,6 +200,7 @@ def datagram_phase(dapper, network, count, seed, started):
     up = agent.alive()
     cpu = cpu_seconds(agent.pid)
     text = agent.stop()
+    shutil.rmtree(directory, ignore_errors=True)
     received, skipped = summary_numbers(text)
     line = next((l for l in text.splitlines() if "received" in l), "")
     print(f"== {network}: sent {sent} datagrams in {elapsed:.1f} s ({sent / elapsed:,.0f}/s), "
