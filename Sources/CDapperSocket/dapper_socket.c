@@ -2,10 +2,12 @@
 #include "dapper_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 enum { dapper_max_batch = 1024 };
 
@@ -47,6 +49,14 @@ int dapper_receive_datagrams(int fd, dapper_receive_buffer *buffers, unsigned in
         buffers[i].truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     }
     return received;
+}
+
+int dapper_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int dapper_nonblocking_pipe(int fds[2]) {
+    return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
 
 void dapper_set_thread_name(const char *name) {

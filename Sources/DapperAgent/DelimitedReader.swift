@@ -19,8 +19,10 @@ struct DelimitedReader {
 
     init(maximumFrame: Int) { self.maximumFrame = maximumFrame }
 
-    /// Whether a frame has begun but not ended.
-    var hasPartialFrame: Bool { !pending.isEmpty || skipping > 0 }
+    /// Whether the stream, ended now, would end inside a frame that was not reported yet. A
+    /// frame being skipped for its size is not one: it was reported as ``Frame/skipped(length:)``
+    /// when it began, and reporting its end too would count one frame twice.
+    var endsInsideFrame: Bool { !pending.isEmpty }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer, _ body: (Frame) -> Void) {
         var chunk = chunk
@@ -37,7 +39,12 @@ struct DelimitedReader {
             pending.append(contentsOf: chunk)
             let buffered = pending
             let used = buffered.withUnsafeBytes { split($0, body) }
-            pending.removeFirst(used)
+            if used == pending.count {
+                // Frees the buffer: an idle connection then holds no memory for its frames.
+                pending = []
+            } else {
+                pending.removeFirst(used)
+            }
         }
     }
 

@@ -191,6 +191,14 @@ final class Socket {
         return address
     }
 
+    /// Makes calls on the socket return `EAGAIN` instead of waiting, for a `poll` loop.
+    func setNonBlocking() throws(SocketError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            throw SocketError.last("fcntl")
+        }
+    }
+
     func setOption(_ level: Int32, _ name: Int32, _ value: Int32) throws(SocketError) {
         var value = value
         guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
@@ -201,11 +209,6 @@ final class Socket {
     /// Bounds blocking sends (and, on Linux, connects) to `timeout`.
     func setSendTimeout(_ timeout: Duration) throws(SocketError) {
         try setTimeout(SO_SNDTIMEO, timeout)
-    }
-
-    /// Bounds blocking receives to `timeout`, so that a reading thread can look up now and then.
-    func setReceiveTimeout(_ timeout: Duration) throws(SocketError) {
-        try setTimeout(SO_RCVTIMEO, timeout)
     }
 
     private func setTimeout(_ option: Int32, _ timeout: Duration) throws(SocketError) {

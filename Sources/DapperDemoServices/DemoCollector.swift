@@ -23,7 +23,7 @@ public final class DemoCollector: Sendable {
         forwarder = try zipkin.map { configuration throws(ZipkinReporterError) in try ZipkinReporter(configuration: configuration) }
         let collected = self.collected
         let forwarder = self.forwarder
-        listener.start { event in
+        try listener.start { event in
             if case .span(let span) = event {
                 collected.add(span)
                 forwarder?.report(span)

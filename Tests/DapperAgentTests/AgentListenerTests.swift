@@ -28,7 +28,7 @@ import Testing
         var info = stat()
         #expect(stat(path, &info) == 0)
         #expect(info.st_mode & 0o777 == 0o660)
-        listener.start { _ in }
+        try listener.start { _ in }
         listener.stop()
         #expect(access(path, F_OK) != 0)
     }
@@ -38,7 +38,7 @@ import Testing
         let stale = try StalledUnixReader(path: path)
         // A bound socket whose owner still holds it counts as live.
         #expect(throws: SocketError.self) { try AgentListener(dsn: AgentDSN(network: .unixgram, address: path)) }
-        close(stale.descriptor)
+        stale.closeLeavingTheFile()
         let listener = try AgentListener(dsn: AgentDSN(network: .unixgram, address: path))
         listener.stop()
         withExtendedLifetime(stale) {}
@@ -55,7 +55,7 @@ import Testing
         var address = ""
         do {
             let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"))
-            listener.start { _ in }
+            try listener.start { _ in }
             address = listener.dsn.address
             // A second listener cannot have the port while the first holds it.
             #expect(throws: SocketError.self) { try AgentListener(dsn: AgentDSN(network: .tcp, address: address)) }
@@ -66,12 +66,64 @@ import Testing
         #expect(freed)
     }
 
+    @Test func aSecondUDPListenerOnTheSamePortIsRefused() throws {
+        let first = try AgentListener(dsn: AgentDSN(network: .udp, address: "127.0.0.1:0"))
+        defer { first.stop() }
+        let error = #expect(throws: SocketError.self) {
+            try AgentListener(dsn: AgentDSN(network: .udp, address: first.dsn.address))
+        }
+        #expect(error?.code == EADDRINUSE, "\(String(describing: error))")
+        #expect(error?.description.contains("Address already in use") == true)
+    }
+
+    @Test func theUnixSocketFileAppearsWithItsModeAndIsNeverChangedInPlace() throws {
+        let directory = temporaryDirectory()
+        let watch = try DirectoryWatch(directory)
+        var configuration = AgentListener.Configuration()
+        configuration.unixSocketMode = 0o640
+        let listener = try AgentListener(dsn: AgentDSN(network: .unixgram, address: directory + "/watched.sock"), configuration: configuration)
+        defer { listener.stop() }
+        var info = stat()
+        #expect(lstat(directory + "/watched.sock", &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o640)
+        let events = watch.events().filter { $0.name == "watched.sock" }
+        #expect(events.contains { $0.mask & UInt32(IN_MOVED_TO) != 0 }, "\(events)")
+        // A chmod after the file appeared would show as IN_ATTRIB: until then, the mode was
+        // whatever bind and the umask made it.
+        #expect(!events.contains { $0.mask & UInt32(IN_ATTRIB) != 0 }, "\(events)")
+        #expect(!events.contains { $0.mask & UInt32(IN_CREATE) != 0 }, "\(events)")
+    }
+
+    @Test func aUnixSocketModeBeyond0777IsRefused() throws {
+        let path = temporaryDirectory() + "/sticky.sock"
+        var configuration = AgentListener.Configuration()
+        configuration.unixSocketMode = 0o7777
+        let error = #expect(throws: SocketError.self) {
+            try AgentListener(dsn: AgentDSN(network: .unixgram, address: path), configuration: configuration)
+        }
+        #expect(error?.code == EINVAL)
+        #expect(error?.description.contains("0 to 0777") == true, "\(String(describing: error))")
+        #expect(access(path, F_OK) != 0)
+    }
+
+    @Test func anOversizeFrameCutShortIsCountedOnceAsTooLarge() async throws {
+        var configuration = AgentListener.Configuration()
+        configuration.maximumSpanSize = 1024
+        let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"), configuration: configuration)
+        try listener.start { _ in }
+        defer { listener.stop() }
+        // A 2064-byte frame of which only 100 bytes come before the peer closes.
+        try TCPSender(listener.dsn.address).send([0x90, 0x10] + [UInt8](repeating: 0, count: 100))
+        #expect(await eventually { listener.statistics.connections == 1 && listener.statistics.openConnections == 0 })
+        #expect(listener.statistics.rejected == ["too_large": 1])
+    }
+
     @Test func tcpFramesOverTheLimitAndGarbageAreSkipped() async throws {
         var configuration = AgentListener.Configuration()
         configuration.maximumSpanSize = 1024
         let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"), configuration: configuration)
         let received = ReceivedSpans()
-        listener.start { received.handle($0) }
+        try listener.start { received.handle($0) }
         defer { listener.stop() }
         let good = try SpanEncoder().encode(sampleSpan(3))
         var stream: [UInt8] = varint(good.count) + good

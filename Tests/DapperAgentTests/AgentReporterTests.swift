@@ -290,7 +290,7 @@ struct TeeReporter: Reporter {
 
 /// A unixgram socket that is bound but never read: its receive queue fills and senders block.
 final class StalledUnixReader {
-    let descriptor: Int32
+    private(set) var descriptor: Int32
     let path: String
 
     init(path: String) throws {
@@ -307,8 +307,17 @@ final class StalledUnixReader {
         guard status == 0 else { throw POSIXError(.EADDRINUSE) }
     }
 
-    deinit {
+    /// Closes the socket and leaves its file behind, as a process that died would. Closing
+    /// once only matters: a second close could end a descriptor another test has been given
+    /// since, such as an HTTP client's connection.
+    func closeLeavingTheFile() {
+        guard descriptor >= 0 else { return }
         close(descriptor)
+        descriptor = -1
+    }
+
+    deinit {
+        closeLeavingTheFile()
         unlink(path)
     }
 }

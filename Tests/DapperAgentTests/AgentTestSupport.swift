@@ -1,6 +1,7 @@
 import Dapper
 import DapperAgent
 import Foundation
+import Testing
 
 /// A fresh directory under the system's temporary directory, for unix socket files.
 func temporaryDirectory() -> String {
@@ -49,7 +50,7 @@ final class ReceivedSpans: @unchecked Sendable {
 func startListener(_ dsn: AgentDSN) throws -> (AgentListener, ReceivedSpans) {
     let listener = try AgentListener(dsn: dsn)
     let received = ReceivedSpans()
-    listener.start { received.handle($0) }
+    try listener.start { received.handle($0) }
     return (listener, received)
 }
 
@@ -85,4 +86,44 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
         try? await Task.sleep(for: .milliseconds(5))
     }
     return true
+}
+
+/// Records what happens to the entries of a directory (inotify), to see how a file came to be.
+final class DirectoryWatch {
+    struct Event: CustomStringConvertible {
+        var mask: UInt32
+        var name: String
+        var description: String { "\(name): 0x\(String(mask, radix: 16))" }
+    }
+
+    private let descriptor: Int32
+
+    init(_ directory: String) throws {
+        descriptor = inotify_init1(Int32(IN_NONBLOCK))
+        try #require(descriptor >= 0)
+        let mask = UInt32(IN_CREATE) | UInt32(IN_MOVED_TO) | UInt32(IN_ATTRIB)
+        try #require(inotify_add_watch(descriptor, directory, mask) >= 0)
+    }
+
+    deinit { close(descriptor) }
+
+    /// The events so far, in order.
+    func events() -> [Event] {
+        var result: [Event] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return result }
+            buffer.withUnsafeBytes { raw in
+                var offset = 0
+                let header = MemoryLayout<inotify_event>.size
+                while offset + header <= count {
+                    let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    let nameBytes = raw[(offset + header)..<(offset + header + Int(event.len))].prefix { $0 != 0 }
+                    result.append(Event(mask: event.mask, name: String(decoding: nameBytes, as: UTF8.self)))
+                    offset += header + Int(event.len)
+                }
+            }
+        }
+    }
 }

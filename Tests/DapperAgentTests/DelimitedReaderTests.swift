@@ -32,7 +32,7 @@ import Testing
             }
             offset = end
         }
-        return (messages, skipped, invalid, reader.hasPartialFrame)
+        return (messages, skipped, invalid, reader.endsInsideFrame)
     }
 
     @Test func framesSplitAcrossAnyChunkSizeComeOutWhole() {
@@ -57,6 +57,12 @@ import Testing
     @Test func aLengthPrefixLongerThanTenBytesIsInvalid() {
         let result = read([UInt8](repeating: 0xff, count: 11) + [1], chunk: 4)
         #expect(result.invalid == 1)
+    }
+
+    @Test func aSkippedFrameCutShortIsNotReportedAgainWhenTheStreamEnds() {
+        let result = read(Array(frame(Array(repeating: 2, count: 1000)).prefix(50)), chunk: 7, maximum: 100)
+        #expect(result.skipped == [1000])
+        #expect(!result.partial)
     }
 
     @Test func aStreamEndingInsideAFrameIsPartial() {

@@ -1,7 +1,7 @@
 import Dapper
 import DapperWire
 
-/// The tags and annotations the Zipkin mapping sends (SPEC 9), worked out the obvious way,
+/// The tags and annotations the Zipkin mapping sends (Compatibility §9), worked out the obvious way,
 /// independently of the encoders' scans and hash table: what their output is checked against.
 ///
 /// - A tag is sent unless it is `span.kind` or a later tag has the same key; keys are the same

@@ -14,80 +14,140 @@ import Testing
         return nil
     }()
 
-    @Test func spansReceivedByTheAgentAreForwardedToZipkin() async throws {
-        let server = try TestZipkinServer()
-        defer { server.stop() }
-        let probe = try AgentListener(dsn: AgentDSN(network: .udp, address: "127.0.0.1:0"))
-        let address = probe.dsn.address
-        probe.stop()
-
+    /// Runs `dapper agent arguments…` for `body`, and ends it on every path, throwing
+    /// included. Standard output goes to `output` (a pipe nobody reads stalls the agent's
+    /// writes); standard error is returned with the body's result once the agent is gone.
+    private func withAgent<Result>(
+        _ arguments: [String], output: Any = FileHandle.nullDevice, _ body: (Process) async throws -> Result
+    ) async throws -> (Result, errors: String) {
         let executable = try #require(Self.executable, "the dapper executable is not built beside the tests")
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["agent", "--listen", "udp://" + address, "--output", "none",
-                             "--zipkin", server.endpoint + "?flush_interval=50ms"]
+        process.arguments = ["agent"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        // Should this test process die, the agent goes too.
+        environment["DAPPER_EXIT_WITH_PARENT"] = "1"
+        process.environment = environment
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await Task.sleep(for: .milliseconds(300))
-
-        let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
-        let tracer = DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: [])
-        for index in 0..<20 {
-            let span = tracer.new("GET /forwarded/\(index)")
-            span.finish()
+        let result: Result
+        do {
+            defer { end(process) }
+            result = try await body(process)
         }
-        _ = await reporter.flush(timeout: .seconds(2))
-        let arrived = await eventually(timeout: .seconds(10)) {
-            server.requests.reduce(0) { total, request in
-                total + ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [Any])?.count ?? 0)
-            } >= 20
-        }
-        #expect(arrived)
-        process.interrupt()
-        process.waitUntilExit()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (result, text)
+    }
+
+    /// SIGTERM, up to 10 s, then SIGKILL; reaps the process.
+    private func end(_ process: Process) {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+    }
+
+    private func forwardedCount(_ server: TestZipkinServer) -> Int {
+        server.requests.reduce(0) { total, request in
+            total + ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [Any])?.count ?? 0)
+        }
+    }
+
+    private func freeUDPAddress() throws -> String {
+        let probe = try AgentListener(dsn: AgentDSN(network: .udp, address: "127.0.0.1:0"))
+        defer { probe.stop() }
+        return probe.dsn.address
+    }
+
+    @Test func spansReceivedByTheAgentAreForwardedToZipkin() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        let address = try freeUDPAddress()
+        let (_, text) = try await withAgent(
+            ["--listen", "udp://" + address, "--output", "none", "--zipkin", server.endpoint + "?flush_interval=50ms"]
+        ) { process in
+            try await Task.sleep(for: .milliseconds(300))
+            let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
+            let tracer = DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: [])
+            for index in 0..<20 {
+                let span = tracer.new("GET /forwarded/\(index)")
+                span.finish()
+            }
+            _ = await reporter.flush(timeout: .seconds(2))
+            #expect(await eventually(timeout: .seconds(10)) { forwardedCount(server) >= 20 })
+            _ = await reporter.close()
+            process.interrupt()
+            process.waitUntilExit()
+        }
         #expect(text.contains("forwarding to \(server.endpoint)"), "\(text)")
         #expect(text.contains("Zipkin: delivered 20 spans"), "\(text)")
+        #expect(text.contains("not forwarded 0"), "\(text)")
         let names = server.requests.flatMap { request in
             ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         }
         #expect(Set(names) == Set((0..<20).map { "GET /forwarded/\($0)" }))
-        _ = await reporter.close()
+    }
+
+    @Test func aStalledStandardOutputKeepsNoSpanFromZipkin() async throws {
+        let server = try TestZipkinServer()
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dapper-forward-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("agent.sock").path
+        let stalled = Pipe()  // never read: once 64 KiB are in it, the agent's writes block
+        let count = 2000
+        let (status, text) = try await withAgent(
+            ["--listen", "unixgram://" + path, "--output", "text", "--zipkin", server.endpoint + "?flush_interval=50ms"],
+            output: stalled
+        ) { process in
+            #expect(await eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: path) })
+            let reporter = try AgentReporter(dsn: AgentDSN(network: .unixgram, address: path))
+            let tracer = DapperTracer(serviceName: "stalled", reporter: reporter, sampler: .always, defaultTags: [])
+            let name = String(repeating: "n", count: 200)
+            for index in 0..<count {
+                tracer.new("\(name)-\(index)").finish()
+            }
+            #expect((await reporter.flush(timeout: .seconds(10))).isComplete)
+            #expect(await eventually(timeout: .seconds(20)) { forwardedCount(server) >= count })
+            _ = await reporter.close()
+            process.interrupt()
+            // A liveness bound: the agent must stop although its standard output is stalled.
+            #expect(await eventually(timeout: .seconds(20)) { !process.isRunning }, "the agent did not stop")
+            return process.isRunning ? nil : process.terminationStatus
+        }
+        withExtendedLifetime(stalled) {}
+        #expect(status == 0)
+        #expect(text.contains("received \(count) spans"), "\(text)")
+        #expect(text.contains("Zipkin: delivered \(count) spans"), "\(text)")
+        #expect(text.contains("not forwarded 0"), "\(text)")
+        #expect(text.contains("not printed"), "\(text)")
     }
 
     @Test func theAgentsStartupLineHidesTheZipkinPasswordWhichIsSentAsBasicAuthentication() async throws {
         let server = try TestZipkinServer()
         defer { server.stop() }
-        let probe = try AgentListener(dsn: AgentDSN(network: .udp, address: "127.0.0.1:0"))
-        let address = probe.dsn.address
-        probe.stop()
-
-        let executable = try #require(Self.executable, "the dapper executable is not built beside the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["agent", "--listen", "udp://" + address, "--output", "none",
-                             "--zipkin", "http://admin:S3cretPW@127.0.0.1:\(server.port)/api/v2/spans?flush_interval=50ms"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await Task.sleep(for: .milliseconds(300))
-
-        let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
-        DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: []).new("GET /secret").finish()
-        _ = await reporter.flush(timeout: .seconds(2))
-        #expect(await eventually(timeout: .seconds(10)) { !server.requests.isEmpty })
-        process.interrupt()
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let address = try freeUDPAddress()
+        let zipkin = "http://admin:S3cretPW@127.0.0.1:\(server.port)/api/v2/spans?flush_interval=50ms"
+        let (_, text) = try await withAgent(["--listen", "udp://" + address, "--output", "none", "--zipkin", zipkin]) { process in
+            try await Task.sleep(for: .milliseconds(300))
+            let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
+            DapperTracer(serviceName: "go-like-service", reporter: reporter, sampler: .always, defaultTags: [])
+                .new("GET /secret").finish()
+            _ = await reporter.flush(timeout: .seconds(2))
+            #expect(await eventually(timeout: .seconds(10)) { !server.requests.isEmpty })
+            _ = await reporter.close()
+            process.interrupt()
+            process.waitUntilExit()
+        }
         #expect(text.contains("forwarding to http://***@127.0.0.1:\(server.port)/api/v2/spans"), "\(text)")
         #expect(!text.contains("S3cretPW"), "\(text)")
         #expect(server.requests.allSatisfy { $0.header("Authorization") == "Basic YWRtaW46UzNjcmV0UFc=" })
         #expect(server.requests.allSatisfy { $0.uri == "/api/v2/spans" })
-        _ = await reporter.close()
     }
 }

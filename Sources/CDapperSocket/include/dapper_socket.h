@@ -1,5 +1,5 @@
-// Batched datagram calls (sendmmsg, recvmmsg) for Swift: Glibc's Swift module is built
-// without _GNU_SOURCE, so these are not visible there.
+// Socket calls for Swift that Glibc's Swift module does not show, since it is built without
+// _GNU_SOURCE: batched datagrams (sendmmsg, recvmmsg), accept4, pipe2.
 #ifndef DAPPER_SOCKET_H
 #define DAPPER_SOCKET_H
 
@@ -27,6 +27,14 @@ int dapper_send_datagrams(int fd, const dapper_datagram *datagrams, unsigned int
 /// Receives up to `count` datagrams with one recvmmsg call (at most 1024), waiting for the
 /// first. Returns how many were received, or -1 with errno set.
 int dapper_receive_datagrams(int fd, dapper_receive_buffer *buffers, unsigned int count);
+
+/// Accepts a connection as a non-blocking, close-on-exec socket (accept4). Returns the
+/// descriptor, or -1 with errno set (EAGAIN when none is waiting).
+int dapper_accept(int fd);
+
+/// Makes a pipe whose both ends are non-blocking and close-on-exec (pipe2): `fds[0]` reads,
+/// `fds[1]` writes. Returns 0, or -1 with errno set.
+int dapper_nonblocking_pipe(int fds[2]);
 
 /// Names the calling thread (15 characters at most are kept), for `top -H` and debuggers.
 void dapper_set_thread_name(const char *name);
