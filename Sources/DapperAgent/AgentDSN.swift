@@ -208,19 +208,19 @@ public enum AgentDSNError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .empty: "the DSN is empty"
-        case .missingScheme(let text): "\"\(escaped(text))\" has no network (expected unixgram://, udp:// or tcp://)"
-        case .unknownNetwork(let network): "unknown network \"\(escaped(network))\" (expected unixgram, udp or tcp)"
-        case .missingAddress(let text): "\"\(escaped(text))\" has no address"
-        case .relativeUnixPath(let path): "unixgram path \"\(escaped(path))\" is not absolute (write unixgram:///path)"
-        case .unixPathTooLong(let path, let limit): "unixgram path \"\(escaped(path))\" is longer than \(limit) bytes"
-        case .invalidHost(let address): "\"\(escaped(address))\" has no valid host"
-        case .missingPort(let address): "\"\(escaped(address))\" has no port (expected HOST:PORT)"
-        case .invalidPort(let address): "\"\(escaped(address))\" has no valid port (1 to 65535)"
-        case .invalidParameter(let name, let value): "invalid value \"\(escaped(value))\" for \(escaped(name))"
+        case .missingScheme(let text): "\"\(TerminalEscaping.escaped(text))\" has no network (expected unixgram://, udp:// or tcp://)"
+        case .unknownNetwork(let network): "unknown network \"\(TerminalEscaping.escaped(network))\" (expected unixgram, udp or tcp)"
+        case .missingAddress(let text): "\"\(TerminalEscaping.escaped(text))\" has no address"
+        case .relativeUnixPath(let path): "unixgram path \"\(TerminalEscaping.escaped(path))\" is not absolute (write unixgram:///path)"
+        case .unixPathTooLong(let path, let limit): "unixgram path \"\(TerminalEscaping.escaped(path))\" is longer than \(limit) bytes"
+        case .invalidHost(let address): "\"\(TerminalEscaping.escaped(address))\" has no valid host"
+        case .missingPort(let address): "\"\(TerminalEscaping.escaped(address))\" has no port (expected HOST:PORT)"
+        case .invalidPort(let address): "\"\(TerminalEscaping.escaped(address))\" has no valid port (1 to 65535)"
+        case .invalidParameter(let name, let value): "invalid value \"\(TerminalEscaping.escaped(value))\" for \(TerminalEscaping.escaped(name))"
         case .parameterOutOfRange(let name, let value, let allowed):
-            "\(escaped(name)) must be \(allowed), got \(escaped(value))"
-        case .unknownParameter(let name): "unknown parameter \"\(escaped(name))\" (known: timeout, disable_sample, protocol_version)"
-        case .duplicateParameter(let name): "parameter \"\(escaped(name))\" is given twice"
+            "\(TerminalEscaping.escaped(name)) must be \(allowed), got \(TerminalEscaping.escaped(value))"
+        case .unknownParameter(let name): "unknown parameter \"\(TerminalEscaping.escaped(name))\" (known: timeout, disable_sample, protocol_version)"
+        case .duplicateParameter(let name): "parameter \"\(TerminalEscaping.escaped(name))\" is given twice"
         case .unsupportedProtocolVersion(let version): "protocol version \(version) is not supported (only 1)"
         }
     }
@@ -239,16 +239,3 @@ extension String {
 
 
 
-/// `text` with control characters (C0, DEL, C1) written as `\u{…}` escapes, for error
-/// messages that quote their input.
-func escaped(_ text: String) -> String {
-    var result = ""
-    for scalar in text.unicodeScalars {
-        if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
-            result += "\\u{\(String(scalar.value, radix: 16))}"
-        } else {
-            result.unicodeScalars.append(scalar)
-        }
-    }
-    return result
-}

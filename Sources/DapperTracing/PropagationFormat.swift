@@ -69,23 +69,9 @@ public enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible
 
     static func excerpt(_ value: String) -> String {
         let limit = 64
-        var text = "\""
-        var count = 0
-        for scalar in value.unicodeScalars {
-            guard count < limit else {
-                text += "\u{2026}\" (\(value.utf8.count) bytes)"
-                return text
-            }
-            count += 1
-            switch scalar.value {
-            case 0x22: text += "\\\""
-            case 0x5c: text += "\\\\"
-            case 0x00..<0x20, 0x7f..<0xa0, 0x2028, 0x2029:
-                text += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
+        let head = value.unicodeScalars.prefix(limit)
+        let quoted = "\"" + TerminalEscaping.escaped(String(String.UnicodeScalarView(head))).replacing("\"", with: "\\\"") + "\""
+        return head.count < value.unicodeScalars.count ? quoted + "\u{2026} (\(value.utf8.count) bytes)" : quoted
     }
 }
 

@@ -93,7 +93,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
             for pair in trimmed[trimmed.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let name = percentDecoded(parts[0]) else {
-                    throw .invalidPercentEncoding(parameter: escapingControlCharacters(String(parts[0])))
+                    throw .invalidPercentEncoding(parameter: TerminalEscaping.escaped(String(parts[0])))
                 }
                 guard Self.parameters.contains(name) else {
                     kept.append(pair)
@@ -118,7 +118,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     private mutating func apply(_ name: String, _ value: String) throws(ZipkinConfigurationError) {
         func integer(_ range: ClosedRange<Int>) throws(ZipkinConfigurationError) -> Int {
             guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+                throw .invalidParameter(name: name, value: TerminalEscaping.escaped(value))
             }
             // Digits too many for an Int are out of range too.
             guard let number = Int(value), range.contains(number) else { throw Self.outOfRange(name, value, range) }
@@ -126,7 +126,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
         }
         func duration() throws(ZipkinConfigurationError) -> Duration {
             guard let parsed = GoDuration.parse(value) else {
-                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+                throw .invalidParameter(name: name, value: TerminalEscaping.escaped(value))
             }
             guard Self.intervalRange.contains(parsed) else { throw Self.outOfRange(name, value, Self.intervalRange) }
             return parsed
@@ -134,7 +134,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
         switch name {
         case "encoding":
             guard let parsed = Encoding(rawValue: value) else {
-                throw .invalidParameter(name: name, value: escapingControlCharacters(value))
+                throw .invalidParameter(name: name, value: TerminalEscaping.escaped(value))
             }
             encoding = parsed
         case "queue": queueCapacity = try integer(Self.queueCapacityRange)
@@ -161,7 +161,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     static func checkHeader(name: String, value: String) throws(ZipkinConfigurationError) {
         guard !name.isEmpty else { throw .invalidHeader(name: "", reason: "the name is empty") }
         guard name.utf8.allSatisfy(isTokenByte) else {
-            throw .invalidHeader(name: escapingControlCharacters(name), reason: "the name is not an HTTP token")
+            throw .invalidHeader(name: TerminalEscaping.escaped(name), reason: "the name is not an HTTP token")
         }
         guard !value.unicodeScalars.contains(where: { isControl($0) && $0 != "\t" }) else {
             throw .invalidHeader(name: name, reason: "the value holds a control character")

@@ -8,7 +8,7 @@ extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvert
     /// The configuration with its secrets hidden: the endpoint's user info and the headers'
     /// values show as `***`, so that printing or interpolating a configuration is safe.
     public var description: String {
-        let headerList = headers.map { "\(escapingControlCharacters($0.name)): ***" }.joined(separator: ", ")
+        let headerList = headers.map { "\(TerminalEscaping.escaped($0.name)): ***" }.joined(separator: ", ")
         return "ZipkinConfiguration(endpoint: \(redactedEndpoint), encoding: \(encoding.rawValue), headers: [\(headerList)], "
             + "queueCapacity: \(queueCapacity), queueByteLimit: \(queueByteLimit), maximumBatchSpans: \(maximumBatchSpans), "
             + "maximumBatchBytes: \(maximumBatchBytes), flushInterval: \(GoDuration.format(flushInterval)), "

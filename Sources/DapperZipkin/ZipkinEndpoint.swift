@@ -92,8 +92,8 @@ func redacted(_ text: String) -> String {
     let authorityStart = text.firstRange(of: "://").map(\.upperBound) ?? text.startIndex
     let afterScheme = text[authorityStart...]
     let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-    guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return escapingControlCharacters(text) }
-    return escapingControlCharacters(String(text[..<authorityStart]) + "***" + String(text[at...]))
+    guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return TerminalEscaping.escaped(text) }
+    return TerminalEscaping.escaped(String(text[..<authorityStart]) + "***" + String(text[at...]))
 }
 
 /// Decodes `%XX` escapes (a `+` stays a `+`: this is a URL, not a form); `nil` when an escape
@@ -125,20 +125,6 @@ func percentDecoded(_ text: Substring) -> String? {
 /// C0 controls, DEL and C1 controls.
 func isControl(_ scalar: Unicode.Scalar) -> Bool {
     scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-}
-
-/// `text` with control characters written as `\u{…}`, for messages that quote input.
-func escapingControlCharacters(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
-    var result = ""
-    for scalar in text.unicodeScalars {
-        if isControl(scalar) {
-            result += "\\u{\(String(scalar.value, radix: 16))}"
-        } else {
-            result.unicodeScalars.append(scalar)
-        }
-    }
-    return result
 }
 
 /// Standard base64 with padding, for the `Authorization: Basic` header.

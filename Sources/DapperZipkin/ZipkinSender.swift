@@ -220,7 +220,7 @@ final class ZipkinSender: @unchecked Sendable {
             default: return .failed(.serverError, "\(target.redactedURL) answered \(response.status)")
             }
         } catch {
-            return .failed(Self.reason(for: error), "posting to \(target.redactedURL) failed: \(escapingControlCharacters("\(error)"))")
+            return .failed(Self.reason(for: error), "posting to \(target.redactedURL) failed: \(TerminalEscaping.escaped("\(error)"))")
         }
     }
 

@@ -137,7 +137,7 @@ import Testing
         }
         #expect {
             try AgentDSN(parsing: "udp://127.0.0.1:1?timeout=1s\nFAKE")
-        } throws: { "\($0)" == "invalid value \"1s\\u{a}FAKE\" for timeout" }
+        } throws: { "\($0)" == "invalid value \"1s\\nFAKE\" for timeout" }
     }
 }
 
