@@ -135,6 +135,24 @@ let trickyTagKeys = ["span.kind", "a", "b", "http.method", "\u{e9}", "e\u{301}",
 
 /// `count` tags whose keys repeat at random positions, drawn from `trickyTagKeys` and
 /// `count / 3` plain keys, with values of every kind.
+/// Spans of a tracer with 33 default tags (some keys repeated), each with more and more own
+/// tags that repeat keys, some overriding a default: the shared prefix and the span's own tags
+/// on both sides of the encoders' scan limit.
+func spansOverridingDefaultTags(seed: UInt64) -> [FinishedSpan] {
+    var random = SplitMix64(seed: seed)
+    let defaults = [SpanTag(key: "region", value: "a"), SpanTag(key: "a", value: "default"), SpanTag(key: "region", value: "b")]
+        + (0..<30).map { SpanTag(key: "d\($0)", value: .int(Int64($0))) }
+    let reporter = InMemoryReporter()
+    let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
+    for count in [0, 3, 20, 33, 60, 90] {
+        let span = tracer.new("op-\(count)")
+        for tag in tagsWithRepeats(count, using: &random) where tag.key != "span.kind" { span.setTag(tag) }
+        if count > 10 { span.setTag(SpanTag(key: "d\(count % 30)", value: "overridden")) }
+        span.finish()
+    }
+    return reporter.spans
+}
+
 func tagsWithRepeats(_ count: Int, using random: inout SplitMix64) -> [SpanTag] {
     let keys = trickyTagKeys + (0..<max(1, count / 3)).map { "k\($0)" }
     return (0..<count).map { index in
@@ -222,18 +240,7 @@ extension ZipkinJSONEncoderTests {
     }
 
     @Test func defaultTagsOverriddenByManyOwnTagsKeepTheLastValueWithAndWithoutThePrefixCache() {
-        var random = SplitMix64(seed: 9)
-        let defaults = [SpanTag(key: "region", value: "a"), SpanTag(key: "a", value: "default"), SpanTag(key: "region", value: "b")]
-            + (0..<30).map { SpanTag(key: "d\($0)", value: .int(Int64($0))) }
-        let reporter = InMemoryReporter()
-        let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
-        for count in [0, 3, 20, 33, 60, 90] {
-            let span = tracer.new("op-\(count)")
-            for tag in tagsWithRepeats(count, using: &random) where tag.key != "span.kind" { span.setTag(tag) }
-            if count > 10 { span.setTag(SpanTag(key: "d\(count % 30)", value: "overridden")) }
-            span.finish()
-        }
-        let spans = reporter.spans
+        let spans = spansOverridingDefaultTags(seed: 9)
         #expect(spans.count == 6)
         let cache = ZipkinTagPrefixCache()
         for span in spans + spans {

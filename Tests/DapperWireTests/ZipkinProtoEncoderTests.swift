@@ -171,18 +171,7 @@ extension ZipkinProtoEncoderTests {
     }
 
     @Test func defaultTagsOverriddenByManyOwnTagsKeepTheLastValue() throws {
-        var random = SplitMix64(seed: 10)
-        let defaults = [SpanTag(key: "region", value: "a"), SpanTag(key: "a", value: "default"), SpanTag(key: "region", value: "b")]
-            + (0..<30).map { SpanTag(key: "d\($0)", value: .int(Int64($0))) }
-        let reporter = InMemoryReporter()
-        let tracer = DapperTracer(serviceName: "svc", reporter: reporter, sampler: .always, defaultTags: defaults)
-        for count in [0, 3, 20, 33, 60, 90] {
-            let span = tracer.new("op-\(count)")
-            for tag in tagsWithRepeats(count, using: &random) where tag.key != "span.kind" { span.setTag(tag) }
-            if count > 10 { span.setTag(SpanTag(key: "d\(count % 30)", value: "overridden")) }
-            span.finish()
-        }
-        let spans = reporter.spans
+        let spans = spansOverridingDefaultTags(seed: 10)
         #expect(spans.count == 6)
         // The shared prefix's entries may follow the span's own: a map's order does not matter,
         // but no key may come twice.
