@@ -63,7 +63,8 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
 
     public func report(_ span: FinishedSpan) {
         counters.reported()
-        let size = estimatesSizes ? Exporter.estimatedSize(of: span) : 0
+        // A negative estimate would let the byte count run below zero and past its bound.
+        let size = estimatesSizes ? max(0, Exporter.estimatedSize(of: span)) : 0
         switch queue.push(span, size: size) {
         case .queued: break
         case .full: counters.dropped(.queueFull)

@@ -12,6 +12,9 @@ import NIOHTTP1
 ///
 /// It blocks on HTTP requests (`wait()` on AsyncHTTPClient's futures), which is why it runs
 /// on the pipeline's thread and never on an event loop or Swift's cooperative pool.
+///
+/// Its size estimate, for the queue's byte bound, is the protocol's default: the span's
+/// strings plus a fixed overhead per field, close to the JSON it becomes.
 final class ZipkinExporter: SpanExporter {
     let name = "zipkin"
     private let configuration: ZipkinConfiguration

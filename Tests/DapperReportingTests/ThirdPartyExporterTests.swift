@@ -85,6 +85,22 @@ final class RecordingExporter: SpanExporter {
     }
 }
 
+/// An exporter whose size estimate is wrong in the worst way: negative.
+final class NegativeSizeExporter: SpanExporter {
+    let name = "negative"
+    private let inner: RecordingExporter
+
+    init(inner: RecordingExporter) { self.inner = inner }
+
+    static func estimatedSize(of span: FinishedSpan) -> Int { -1_000_000 }
+
+    func export(_ spans: UnsafeBufferPointer<FinishedSpan>, deadline: ContinuousClock.Instant) -> ExportResult {
+        inner.export(spans, deadline: deadline)
+    }
+
+    func shutdown() { inner.shutdown() }
+}
+
 @Suite struct ThirdPartyExporterTests {
     private func span(_ name: String) -> FinishedSpan {
         FinishedSpan(
@@ -163,6 +179,25 @@ final class RecordingExporter: SpanExporter {
         gate.open()
         #expect((await reporter.close(timeout: .seconds(10))).isComplete)
         #expect(reporter.statistics.delivered == 4)
+    }
+
+    @Test func aNegativeSizeEstimateCountsAsNothingAndKeepsTheByteBound() async throws {
+        let log = ExportLog()
+        let gate = Gate()
+        let reporter = try BatchingReporter(
+            exporter: NegativeSizeExporter(inner: RecordingExporter(log: log, gate: gate)),
+            configuration: configuration {
+                $0.queueByteLimit = 10
+                $0.maximumBatchSpans = 1
+            })
+        reporter.report(span("in-flight"))
+        #expect(await eventually { gate.arrived == 1 })
+        for index in 0..<5 { reporter.report(span("op-\(index)")) }
+        #expect(reporter.queuedBytes == 0)
+        #expect(reporter.queuedCount == 5)
+        gate.open()
+        #expect((await reporter.close(timeout: .seconds(10))).isComplete)
+        #expect(reporter.statistics.delivered == 6)
     }
 
     @Test func aBatchStaysWithinItsByteBoundAndALargerSpanGoesAlone() async throws {
