@@ -1,6 +1,7 @@
 import Dapper
 import DapperReporting
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -11,7 +12,10 @@ import Testing
 
 /// What the test exporter saw, shared with the test (the exporter itself lives on the
 /// pipeline's thread).
-final class ExportLog: Sendable {
+final class ExportLog: @unchecked Sendable {
+    // @unchecked: `state` is only touched inside `withLock`, under `lock`. An NSLock (a
+    // pthread mutex) rather than `Synchronization.Mutex`, so that the thread sanitizer sees
+    // the ordering.
     struct State {
         /// The operation names of each export call, in order.
         var calls: [[String]] = []
@@ -19,11 +23,18 @@ final class ExportLog: Sendable {
         var gaveUp: [(count: Int, attempts: Int, reason: DropReason)] = []
     }
 
-    let state = Mutex(State())
+    private let lock = NSLock()
+    private var state = State()
 
-    var calls: [[String]] { state.withLock { $0.calls } }
-    var shutdowns: Int { state.withLock { $0.shutdowns } }
-    var gaveUp: [(count: Int, attempts: Int, reason: DropReason)] { state.withLock { $0.gaveUp } }
+    func withLock<Result>(_ body: (inout State) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    var calls: [[String]] { withLock { $0.calls } }
+    var shutdowns: Int { withLock { $0.shutdowns } }
+    var gaveUp: [(count: Int, attempts: Int, reason: DropReason)] { withLock { $0.gaveUp } }
 }
 
 /// Holds exports until the test opens it, to play a slow destination without timing.
@@ -70,18 +81,18 @@ final class RecordingExporter: SpanExporter {
 
     func export(_ spans: UnsafeBufferPointer<FinishedSpan>, deadline: ContinuousClock.Instant) -> ExportResult {
         let names = spans.map(\.operationName)
-        log.state.withLock { $0.calls.append(names) }
+        log.withLock { $0.calls.append(names) }
         gate?.pass()
         callCount += 1
         return behaviour(callCount, spans)
     }
 
     func didDrop(_ count: Int, after attempts: Int, reason: DropReason) {
-        log.state.withLock { $0.gaveUp.append((count, attempts, reason)) }
+        log.withLock { $0.gaveUp.append((count, attempts, reason)) }
     }
 
     func shutdown() {
-        log.state.withLock { $0.shutdowns += 1 }
+        log.withLock { $0.shutdowns += 1 }
     }
 }
 
