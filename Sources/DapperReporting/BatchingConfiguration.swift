@@ -31,11 +31,13 @@ public struct BatchingConfiguration: Sendable, Hashable {
     /// The longest wait between tries: at least ``minimumRetryDelay``.
     public var maximumRetryDelay: Duration = .seconds(5)
     /// The random fraction of each wait between tries, from 0 (exact doubling) to 1
-    /// (``RetryBackoff``).
-    public var retryJitter: Double = 0
+    /// (``RetryBackoff``): by default each wait is 80 % to 100 % of the doubled delay, so that
+    /// processes that failed together do not all retry at the same instant.
+    public var retryJitter: Double = 0.2
 
     /// Creates the default configuration: 4096 spans, batches of 256 exported at once, no
-    /// byte bounds, no retries.
+    /// byte bounds, no retries (and, once ``maximumAttempts`` allows them, waits of about
+    /// 100 ms, 200 ms, … up to 5 s between tries).
     public init() {}
 
     /// The allowed ``queueCapacity``.

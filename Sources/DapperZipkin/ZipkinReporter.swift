@@ -76,6 +76,8 @@ public final class ZipkinReporter: Reporter {
         batching.maximumAttempts = configuration.maximumAttempts
         batching.minimumRetryDelay = configuration.minimumRetryDelay
         batching.maximumRetryDelay = configuration.maximumRetryDelay
+        // The documented waits are exact: 100 ms, 200 ms, …
+        batching.retryJitter = 0
         let exporter = ZipkinExporter(
             configuration: configuration, target: target, transport: transportStatistics, httpClient: httpClient,
             logger: RateLimitedLogger(logger))
