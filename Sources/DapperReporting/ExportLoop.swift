@@ -117,10 +117,22 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
                 start += handled
                 continue
             }
-            let reason = queue.isAbandoned && failure.retry != .never ? DropReason.closed : failure.reason
-            counters.dropped(reason, remaining)
-            exporter.didDrop(remaining, after: attempt, reason: reason)
-            return
+            let abandoned = queue.isAbandoned
+            let failed = min(max(1, failure.count ?? remaining), remaining)
+            let reason = abandoned && failure.retry != .never ? DropReason.closed : failure.reason
+            counters.dropped(reason, failed)
+            exporter.didDrop(failed, after: attempt, reason: reason)
+            // The spans after the failed ones were not tried: export them afresh, unless a
+            // close ran out of time, which stops all sending.
+            let untried = remaining - failed
+            if abandoned, untried > 0 {
+                counters.dropped(.closed, untried)
+                exporter.didDrop(untried, after: 0, reason: .closed)
+                return
+            }
+            start += handled + failed
+            attempt = 1
+            backoff.reset()
         }
     }
 

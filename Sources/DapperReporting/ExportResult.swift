@@ -4,8 +4,9 @@ import Dapper
 /// to try again.
 ///
 /// The spans of a batch are accounted for in order: the first ``delivered`` + ``dropped``
-/// spans were handled (delivered, or dropped for good with a reason), and every span after
-/// them failed with ``failure``. An export that delivered half a batch and then lost its
+/// spans were handled (delivered, or dropped for good with a reason), and the spans after
+/// them failed with ``failure`` (all of them, or the failure's ``ExportFailure/count``, the
+/// others not being tried). An export that delivered half a batch and then lost its
 /// connection returns `delivered: half` and a failure for the other half; one that dropped a
 /// span as oversize in the middle of a batch and sent the others returns both counts and no
 /// failure. A plain value, free of allocation for up to three drop reasons per batch.
@@ -58,11 +59,18 @@ public struct ExportFailure: Sendable, Hashable {
     public var reason: DropReason
     /// Whether and when to try again.
     public var retry: RetryAdvice
+    /// How many of the spans after the delivered and dropped ones the failure is about:
+    /// `nil` for all of them. An exporter that sends a batch in several requests and stops
+    /// at the first that fails sets it to that request's spans: the spans after them were
+    /// not tried, so when the failed ones are given up, the rest is exported afresh rather
+    /// than dropped with them.
+    public var count: Int?
 
     /// Creates a failure.
-    public init(reason: DropReason, retry: RetryAdvice) {
+    public init(reason: DropReason, retry: RetryAdvice, count: Int? = nil) {
         self.reason = reason
         self.retry = retry
+        self.count = count
     }
 }
 

@@ -49,14 +49,15 @@ public protocol SpanExporter: AnyObject, SendableMetatype {
     ///
     /// A partial success is expressed by the order of the spans: the result's
     /// ``ExportResult/delivered`` and ``ExportResult/dropped`` spans are the first ones of
-    /// `spans`, and its ``ExportResult/failure`` covers all the rest. Only that rest is tried
-    /// again, in a later call, when the failure allows it.
+    /// `spans`, and its ``ExportResult/failure`` covers the rest (or, with
+    /// ``ExportFailure/count``, the next spans of the rest, the others being untried). Only
+    /// that rest is tried again, in a later call, when the failure allows it.
     func export(_ spans: UnsafeBufferPointer<FinishedSpan>, deadline: ContinuousClock.Instant) -> ExportResult
 
-    /// The pipeline gave up on `count` spans of a failed export after `attempts` tries, and
-    /// counted them as dropped for `reason` (the failure's own, or
-    /// ``Dapper/DropReason/closed`` when a close ran out of time): the place to log it. The
-    /// default does nothing.
+    /// The pipeline gave up on `count` spans of a failed export after `attempts` tries (0
+    /// for spans never tried because a close ran out of time), and counted them as dropped
+    /// for `reason` (the failure's own, or ``Dapper/DropReason/closed`` when a close ran out
+    /// of time): the place to log it. The default does nothing.
     func didDrop(_ count: Int, after attempts: Int, reason: DropReason)
 
     /// Called once on the pipeline's thread, after the last export, when the reporter closes

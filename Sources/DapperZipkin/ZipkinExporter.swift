@@ -152,13 +152,18 @@ final class ZipkinExporter: SpanExporter {
         case .failed(let reason, let detail):
             transport.withLock { $0.failedRequests += 1 }
             lastFailure = (reason, detail)
-            result.failure = ExportFailure(reason: reason, retry: .afterBackoff)
+            // The spans of later requests were not tried: only these share the failure.
+            result.failure = ExportFailure(reason: reason, retry: .afterBackoff, count: count)
             return false
         }
     }
 
     /// The pipeline gave up on a failing batch: its tries ran out, or a close ran out of time.
     func didDrop(_ count: Int, after attempts: Int, reason: DropReason) {
+        guard attempts > 0 else {
+            logger.log(.error, key: "closed", "Zipkin reporter: closed before sending; \(count) spans dropped (\(reason))")
+            return
+        }
         let failure = lastFailure ?? (reason, "sending failed")
         logger.log(.error, key: failure.reason.name, "Zipkin reporter: \(failure.detail) after \(attempts) tries; \(count) spans dropped (\(reason))")
     }

@@ -298,6 +298,28 @@ final class NegativeSizeExporter: SpanExporter {
         #expect(reporter.retries == 1)
     }
 
+    @Test func whenTheTriesRunOutOnlyTheFailedSpansAreDroppedAndTheUntriedRestIsExported() async throws {
+        let log = ExportLog()
+        // Sends in requests of two spans and stops at the first that fails: the one with op-0.
+        let exporter = RecordingExporter(log: log) { _, spans in
+            guard spans.first?.operationName == "op-0" else { return .delivered(spans.count) }
+            return ExportResult(failure: ExportFailure(reason: .timeout, retry: .afterBackoff, count: 2))
+        }
+        let reporter = try BatchingReporter(
+            exporter: exporter,
+            configuration: configuration {
+                $0.maximumAttempts = 2
+                $0.batchInterval = .seconds(3600)
+            })
+        for index in 0..<5 { reporter.report(span("op-\(index)")) }
+        _ = await reporter.close(timeout: .seconds(10))
+        let names = (0..<5).map { "op-\($0)" }
+        #expect(log.calls == [names, names, ["op-2", "op-3", "op-4"]])
+        #expect(reporter.statistics == ReporterStatistics(reported: 5, delivered: 3, dropped: [.timeout: 2]))
+        #expect(log.gaveUp.map { $0.count } == [2])
+        #expect(log.gaveUp.map { $0.attempts } == [2])
+    }
+
     @Test func aNonRetryableFailureIsDroppedAtOnce() async throws {
         let log = ExportLog()
         let reporter = try BatchingReporter(
