@@ -2,8 +2,9 @@
 import PackageDescription
 
 // One module per layer, arrows pointing down (see README, "Architecture"):
-//   dapper (executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperWire
-//   (span.proto through protobuf-c, Zipkin JSON)  ->  Dapper (core, standard library only).
+//   dapper (executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperReporting
+//   (the reporting pipeline), DapperWire (span.proto through protobuf-c, Zipkin JSON)  ->
+//   Dapper (core, standard library only).
 // A service that just needs the tracer pays nothing for the layers above the core; the wire
 // layer needs Debian's libprotobuf-c-dev and nothing else (the generated C is committed).
 let package = Package(
@@ -12,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Dapper", targets: ["Dapper"]),
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
+        .library(name: "DapperReporting", targets: ["DapperReporting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
@@ -36,6 +38,9 @@ let package = Package(
     targets: [
         .target(name: "Dapper"),
         .target(name: "DapperTesting", dependencies: ["Dapper"]),
+        // The reporting pipeline (queue, thread, batching, retries, flush and close) that the
+        // agent and Zipkin exporters, and anyone's own, plug into.
+        .target(name: "DapperReporting", dependencies: ["Dapper"]),
         .systemLibrary(
             name: "CProtobufC",
             pkgConfig: "libprotobuf-c",
@@ -47,12 +52,12 @@ let package = Package(
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"]),
         // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket"),
-        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperWire", "CDapperSocket"]),
+        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"]),
         // The Zipkin reporter: the one layer with an HTTP client, so that only its users build it.
         .target(
             name: "DapperZipkin",
             dependencies: [
-                "Dapper", "DapperWire",
+                "Dapper", "DapperReporting", "DapperWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -125,6 +130,7 @@ let package = Package(
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
         .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
+        .testTarget(name: "DapperReportingTests", dependencies: ["Dapper", "DapperReporting", "DapperTesting"]),
         .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
         .testTarget(
@@ -166,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
-                "Dapper", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto", "CProtobufC",
+                "Dapper", "DapperReporting", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto",
+                "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,12 +2,14 @@
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A pthread mutex with a condition variable: what a writer thread sleeps on.
 ///
 /// pthread rather than `Synchronization.Mutex` so that the thread sanitizer, which intercepts
-/// pthread calls, sees the ordering (see `LockedValue` in the core).
+/// pthread calls, sees the ordering (as `LockedValue`). Shared by the reporting pipeline's queue and the collector's output.
 package final class ConditionLock: @unchecked Sendable {
     // @unchecked: the mutex and condition are only used through pthread calls, which are
     // thread-safe by definition; the pointers themselves never change.
@@ -49,57 +51,4 @@ package final class ConditionLock: @unchecked Sendable {
 
     package func signal() { pthread_cond_signal(condition) }
     package func broadcast() { pthread_cond_broadcast(condition) }
-}
-
-/// Monotonic time in nanoseconds.
-package func monotonicNanos() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, 0 when negative, saturating.
-    package var clampedNanos: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return UInt64.max / 2 }
-        return whole + UInt64(max(0, attoseconds) / 1_000_000_000)
-    }
-}
-
-/// A thread could not be made: the process or the system is out of threads or memory.
-public struct ThreadStartError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The error `pthread_create` returned (`EAGAIN` when out of threads).
-    public var code: Int32
-
-    /// Creates an error for a `pthread_create` result.
-    public init(code: Int32) { self.code = code }
-
-    public var description: String { "cannot start a thread: \(String(cString: strerror(code)))" }
-}
-
-/// Starts a detached thread of its own, not one of Swift's cooperative pool: reporters' writers
-/// block in socket calls, which must stay off that pool.
-///
-/// - Throws: ``ThreadStartError`` when the system refuses a thread; `body` is then not run.
-package func startThread(_ body: @escaping @Sendable () -> Void) throws(ThreadStartError) {
-    final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body: body))
-    var thread = pthread_t()
-    let status = pthread_create(&thread, nil, { context in
-        guard let context else { return nil }
-        let box = Unmanaged<Box>.fromOpaque(context).takeRetainedValue()
-        box.body()
-        return nil
-    }, box.toOpaque())
-    guard status == 0 else {
-        box.release()
-        throw ThreadStartError(code: status)
-    }
-    pthread_detach(thread)
 }

@@ -1,4 +1,5 @@
 import Dapper
+import DapperReporting
 import DapperWire
 
 /// Reports spans to a local dapper agent as `span.proto` datagrams (Compatibility §8): over `unixgram`
@@ -14,7 +15,8 @@ import DapperWire
 /// The caller never waits. ``report(_:)`` moves the span into a bounded queue (4096 spans by
 /// default) and returns; a thread of the reporter's own encodes the spans (``SpanEncoder``)
 /// and writes them in batches, so blocking socket calls stay off Swift's cooperative thread
-/// pool. When the queue is full, the agent is unreachable, a write fails or times out, or a
+/// pool. (The queue, the thread, flush and close are `DapperReporting`'s
+/// ``DapperReporting/BatchingReporter``, with the agent's exporter plugged in.) When the queue is full, the agent is unreachable, a write fails or times out, or a
 /// span is too large even shrunk, the span is dropped and the drop is counted by reason in
 /// ``statistics``. A lost connection is made again after 100 ms, then 200 ms, … up to 5 s.
 public final class AgentReporter: Reporter {
@@ -44,8 +46,7 @@ public final class AgentReporter: Reporter {
     /// The limits the reporter was made with.
     public let configuration: Configuration
 
-    private let queue: SpanQueue
-    private let counters = ReporterCounters()
+    private let pipeline: BatchingReporter<AgentExporter>
     private let connectionStatus = LockedValue(AgentStatus())
 
     /// Creates a reporter and starts its writer thread. Connecting happens on that thread;
@@ -67,14 +68,23 @@ public final class AgentReporter: Reporter {
         }
         self.dsn = dsn
         self.configuration = configuration
-        queue = SpanQueue(capacity: configuration.queueCapacity)
-        let writer = AgentWriter(
-            dsn: dsn, configuration: configuration, encoder: encoder, queue: queue, counters: counters,
-            status: connectionStatus)
+        var batching = BatchingConfiguration()
+        batching.queueCapacity = configuration.queueCapacity
+        batching.maximumBatchSpans = configuration.maximumBatchSize
+        // The socket's send timeout bounds each write; a failed datagram is not sent again.
+        batching.exportTimeout = dsn.timeout
+        batching.maximumAttempts = 1
+        let exporter = AgentExporter(dsn: dsn, configuration: configuration, encoder: encoder, status: connectionStatus)
         do {
-            try writer.start()
+            pipeline = try BatchingReporter(exporter: exporter, configuration: batching)
         } catch {
-            throw .cannotStartThread(error)
+            switch error {
+            case .cannotStartThread(let error):
+                throw .cannotStartThread(error)
+            case .invalidConfiguration(let name, let value, let allowed):
+                // Not reached: the agent's ranges are within the pipeline's.
+                throw .invalidConfiguration(name: name, value: value, allowed: allowed)
+            }
         }
     }
 
@@ -93,51 +103,23 @@ public final class AgentReporter: Reporter {
         return try AgentReporter(dsn: dsn, configuration: configuration)
     }
 
-    deinit {
-        // The writer drains what is queued, then exits.
-        queue.close()
-    }
-
     public func report(_ span: FinishedSpan) {
-        counters.reported()
-        switch queue.push(span) {
-        case .queued: break
-        case .full: counters.dropped(.queueFull)
-        case .closed: counters.dropped(.closed)
-        }
+        pipeline.report(span)
     }
 
     public func flush(timeout: Duration) async -> FlushResult {
-        let before = counters.statistics
-        let target = queue.progress.accepted
-        let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
-        return result(since: before, pending: pending)
+        await pipeline.flush(timeout: timeout)
     }
 
     public func close(timeout: Duration) async -> FlushResult {
-        let before = counters.statistics
-        queue.close()
-        if await !queue.waitUntilWriterExits(deadline: ContinuousClock.now + timeout) {
-            counters.dropped(.closed, queue.removeAll())
-        }
-        let progress = queue.progress
-        // What the writer still holds (a batch in a slow write) is counted when it finishes.
-        return result(since: before, pending: max(0, progress.accepted - progress.finished))
+        await pipeline.close(timeout: timeout)
     }
 
-    private func result(since before: ReporterStatistics, pending: Int) -> FlushResult {
-        let after = counters.statistics
-        return FlushResult(
-            delivered: after.delivered - before.delivered,
-            dropped: after.totalDropped - before.totalDropped,
-            pending: pending)
-    }
-
-    public var statistics: ReporterStatistics { counters.statistics }
+    public var statistics: ReporterStatistics { pipeline.statistics }
 
     /// The writer's connection: whether it is up, how many were made, the last error.
     public var status: AgentStatus { connectionStatus.withLock { $0 } }
 
     /// Spans waiting in the queue right now.
-    public var queuedCount: Int { queue.queuedCount }
+    public var queuedCount: Int { pipeline.queuedCount }
 }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Dapper
+import DapperReporting
 import DapperWire
 import Logging
-import Synchronization
 
 /// Reports spans to Zipkin: `POST /api/v2/spans` with Zipkin v2 JSON or proto3, in batches
 /// (Compatibility §9).
@@ -21,7 +21,8 @@ import Synchronization
 /// 4xx answer drops it at once. Every span ends delivered or dropped with a counted reason in
 /// ``statistics``; ``transport`` counts requests, bytes and retries. Errors are logged
 /// through swift-log, at most once per 10 seconds per kind of error, with the endpoint's user
-/// info redacted and no header value.
+/// info redacted and no header value. (The queue, the thread, the retries, flush and close are
+/// `DapperReporting`'s ``DapperReporting/BatchingReporter``, with Zipkin's exporter plugged in.)
 public final class ZipkinReporter: Reporter {
     /// What the reporter sent over HTTP.
     public struct TransportStatistics: Sendable, Hashable {
@@ -38,9 +39,8 @@ public final class ZipkinReporter: Reporter {
     /// How the reporter sends.
     public let configuration: ZipkinConfiguration
 
-    private let shared: ZipkinSharedState
-    private var queue: SpanQueue { shared.queue }
-    private var counters: ReporterCounters { shared.counters }
+    private let pipeline: BatchingReporter<ZipkinExporter>
+    private let transportStatistics = LockedValue(TransportStatistics())
 
     /// Creates a reporter and starts its sending thread.
     ///
@@ -57,85 +57,69 @@ public final class ZipkinReporter: Reporter {
         httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "dapper.zipkin")
     ) throws(ZipkinReporterError) {
-        let target: ZipkinSender.Target
+        let target: ZipkinExporter.Target
         do {
             try configuration.validate()
-            target = try ZipkinSender.Target(configuration)
+            target = try ZipkinExporter.Target(configuration)
         } catch {
             throw .invalidConfiguration(error)
         }
         self.configuration = configuration
-        shared = ZipkinSharedState(queueCapacity: configuration.queueCapacity)
-        let sender = ZipkinSender(
-            configuration: configuration, target: target, shared: shared, httpClient: httpClient,
+        var batching = BatchingConfiguration()
+        batching.queueCapacity = configuration.queueCapacity
+        batching.queueByteLimit = configuration.queueByteLimit
+        batching.maximumBatchSpans = configuration.maximumBatchSpans
+        // The exporter splits a batch by its encoded bytes (maximumBatchBytes), exactly.
+        batching.maximumBatchBytes = nil
+        batching.batchInterval = configuration.flushInterval
+        batching.exportTimeout = configuration.requestTimeout
+        batching.maximumAttempts = configuration.maximumAttempts
+        batching.minimumRetryDelay = configuration.minimumRetryDelay
+        batching.maximumRetryDelay = configuration.maximumRetryDelay
+        // The documented waits are exact: 100 ms, 200 ms, …
+        batching.retryJitter = 0
+        let exporter = ZipkinExporter(
+            configuration: configuration, target: target, transport: transportStatistics, httpClient: httpClient,
             logger: RateLimitedLogger(logger))
         do {
-            try startThread { sender.run() }
+            pipeline = try BatchingReporter(exporter: exporter, configuration: batching)
         } catch {
-            sender.shutDownUnstarted()
-            throw .cannotStartThread(error)
+            switch error {
+            case .cannotStartThread(let error):
+                throw .cannotStartThread(error)
+            case .invalidConfiguration(let name, let value, let allowed):
+                // Not reached: Zipkin's ranges are within the pipeline's.
+                throw .invalidConfiguration(.outOfRange(name: name, value: value, allowed: allowed))
+            }
         }
-    }
-
-    deinit {
-        queue.close()
     }
 
     public func report(_ span: FinishedSpan) {
-        counters.reported()
-        let size = ZipkinSender.estimatedSize(span)
-        if shared.queuedBytes.add(size, ordering: .relaxed).newValue > configuration.queueByteLimit {
-            shared.queuedBytes.subtract(size, ordering: .relaxed)
-            counters.dropped(.queueFull)
-            return
-        }
-        switch queue.push(span) {
-        case .queued:
-            return
-        case .full:
-            counters.dropped(.queueFull)
-        case .closed:
-            counters.dropped(.closed)
-        }
-        shared.queuedBytes.subtract(size, ordering: .relaxed)
+        pipeline.report(span)
     }
 
     public func flush(timeout: Duration) async -> FlushResult {
-        let before = counters.statistics
-        let target = queue.progress.accepted
-        queue.requestFlush()
-        let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
-        return result(since: before, pending: pending)
+        await pipeline.flush(timeout: timeout)
     }
 
+    /// Sends what is queued, waiting at most `timeout`, then stops. Out of time, what is queued
+    /// is dropped as ``Dapper/DropReason/closed``, and a batch in flight is not tried again
+    /// (its outcome is counted when its request ends).
     public func close(timeout: Duration) async -> FlushResult {
-        let before = counters.statistics
-        queue.close()
-        if await !queue.waitUntilWriterExits(deadline: ContinuousClock.now + timeout) {
-            // Out of time: what is queued is dropped now, and a batch in flight is not tried
-            // again (its outcome is counted when its request ends).
-            shared.abandoned.store(true, ordering: .relaxed)
-            counters.dropped(.closed, queue.removeAll())
-        }
-        let progress = queue.progress
-        return result(since: before, pending: max(0, progress.accepted - progress.finished))
+        await pipeline.close(timeout: timeout)
     }
 
-    private func result(since before: ReporterStatistics, pending: Int) -> FlushResult {
-        let after = counters.statistics
-        return FlushResult(
-            delivered: after.delivered - before.delivered,
-            dropped: after.totalDropped - before.totalDropped,
-            pending: pending)
-    }
-
-    public var statistics: ReporterStatistics { counters.statistics }
+    public var statistics: ReporterStatistics { pipeline.statistics }
 
     /// Spans waiting in the queue right now.
-    public var queuedCount: Int { queue.queuedCount }
+    public var queuedCount: Int { pipeline.queuedCount }
 
     /// Requests, bytes and retries so far.
-    public var transport: TransportStatistics { shared.transport.withLock { $0 } }
+    public var transport: TransportStatistics {
+        var transport = transportStatistics.withLock { $0 }
+        transport.retries = pipeline.retries
+        return transport
+    }
 }
 
 extension DropReason {

@@ -1,4 +1,5 @@
 import Dapper
+import DapperReporting
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -236,6 +236,27 @@ import Testing
         #expect(reporter.statistics.dropped[.oversize] == 1)
     }
 
+    @Test func aSplitBatchWhoseFirstRequestRunsOutOfTriesStillSendsItsOtherRequests() async throws {
+        let server = try TestZipkinServer { $0 < 3 ? .init(status: .serviceUnavailable) : .init(status: .accepted) }
+        defer { server.stop() }
+        let reporter = try ZipkinReporter(configuration: configuration(server) {
+            $0.maximumBatchBytes = 2_000
+            $0.flushInterval = .seconds(60)
+        })
+        for index in 0..<10 { reporter.report(span(index)) }
+        _ = await reporter.close(timeout: .seconds(10))
+        let requests = server.requests
+        let spansIn = { (request: Int) in
+            (try? JSONSerialization.jsonObject(with: Data(requests[request].body)) as? [Any])?.count ?? 0
+        }
+        #expect(requests.count > 3)
+        #expect(requests[0].body == requests[2].body)
+        let failed = spansIn(0)
+        #expect(reporter.statistics.dropped == [.serverError: failed])
+        #expect(reporter.statistics.delivered == 10 - failed)
+        #expect((3..<requests.count).reduce(0) { $0 + spansIn($1) } == 10 - failed)
+    }
+
     /// Bodies the reporter posted, for Scripts/crosscheck-zipkin.py to check against Zipkin's
     /// schema and zipkin.proto (when `DAPPER_CROSSCHECK_DIR` is set, as Scripts/test does).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["DAPPER_CROSSCHECK_DIR"] != nil))

@@ -1,9 +1,12 @@
-/// The bounded queue between the threads that finish spans and a reporter's writer thread
-/// (the agent's, Zipkin's).
+import Dapper
+
+/// The bounded queue between the threads that finish spans and a ``BatchingReporter``'s
+/// export thread.
 ///
 /// A ring of finished spans behind one pthread mutex: pushing moves the span in (no encoding,
 /// no allocation), and the writer takes a whole batch per lock. The caller never waits for
-/// room: a full queue refuses the span and the reporter counts it.
+/// room: a full queue refuses the span and the reporter counts it. The queue is bounded by a
+/// count and, when the exporter estimates sizes, by bytes; a take is bounded the same way.
 ///
 /// Waking a thread costs the waker a system call and the sleeper a context switch, so the
 /// writer sleeps in two ways. Right after the queue runs dry it naps for at most a
@@ -16,9 +19,14 @@ package final class SpanQueue: @unchecked Sendable {
     /// The ring: `allocated` slots, grown (doubling) up to `capacity` as the queue fills, so
     /// that a large capacity costs memory only when spans actually wait.
     private var storage: UnsafeMutablePointer<FinishedSpan>
+    /// The estimated size of each queued span, in the same slots as `storage`.
+    private var sizes: UnsafeMutablePointer<Int>
     private var allocated: Int
     /// Spans the queue holds at most.
     package let capacity: Int
+    /// Estimated bytes the queue holds at most.
+    package let byteLimit: Int
+    private var queuedBytes = 0
     /// Slots allocated up front: the default capacities of the reporters fit, so their queues
     /// never allocate while spans flow.
     private static let initialSlots = 16_384
@@ -51,12 +59,17 @@ package final class SpanQueue: @unchecked Sendable {
         case closed
     }
 
-    /// Creates a queue of at most `capacity` spans (at least 1); the reporters check their
-    /// configured capacity before they make one.
-    package init(capacity: Int) {
+    /// Set when a close ran out of time: the writer stops retrying.
+    private var abandoned = false
+
+    /// Creates a queue of at most `capacity` spans (at least 1) and `byteLimit` estimated
+    /// bytes; the reporter checks its configuration before it makes one.
+    package init(capacity: Int, byteLimit: Int = .max) {
         self.capacity = max(1, capacity)
+        self.byteLimit = max(1, byteLimit)
         allocated = min(self.capacity, Self.initialSlots)
         storage = .allocate(capacity: allocated)
+        sizes = .allocate(capacity: allocated)
     }
 
     deinit {
@@ -64,17 +77,25 @@ package final class SpanQueue: @unchecked Sendable {
         discardLocked()
         lock.unlock()
         storage.deallocate()
+        sizes.deallocate()
     }
 
-    package func push(_ span: FinishedSpan) -> PushResult {
+    /// Queues `span`, whose estimated encoded size is `size` bytes (0 when the reporter
+    /// bounds no bytes).
+    package func push(_ span: FinishedSpan, size: Int = 0) -> PushResult {
         lock.lock()
         defer { lock.unlock() }
         if isClosed { return .closed }
+        // queuedBytes never exceeds byteLimit, so the subtraction cannot overflow.
+        if size > byteLimit - queuedBytes { return .full }
         if count == allocated {
             if allocated == capacity { return .full }
             growLocked()
         }
-        (storage + (head + count) % allocated).initialize(to: span)
+        let slot = (head + count) % allocated
+        (storage + slot).initialize(to: span)
+        sizes[slot] = size
+        queuedBytes += size
         count += 1
         accepted += 1
         if writerSleeps || (writerNaps && count >= Self.wakeBatch) {
@@ -85,10 +106,14 @@ package final class SpanQueue: @unchecked Sendable {
         return .queued
     }
 
-    /// What ``take(into:maximum:deadline:)`` got.
+    /// What ``take(into:maximum:byteBudget:deadline:)`` got.
     package struct Taken {
         /// Spans moved into the batch.
         package var count: Int
+        /// Their estimated bytes.
+        package var bytes: Int
+        /// The next span would not fit the byte budget: the batch is full.
+        package var reachedByteBudget: Bool
         /// The queue is closed: once it is empty, the writer is done.
         package var closed: Bool
         /// A flush was asked for since the last take: send what is pending now.
@@ -97,11 +122,20 @@ package final class SpanQueue: @unchecked Sendable {
 
     /// Moves up to `maximum` spans into `batch`, sleeping while the queue is empty (until
     /// `deadline`, monotonic nanoseconds, when given, or until a flush is asked for).
-    package func take(into batch: UnsafeMutablePointer<FinishedSpan>, maximum: Int, deadline: UInt64?) -> Taken {
+    ///
+    /// The spans moved weigh at most `byteBudget` estimated bytes, except that the first one
+    /// is always moved when `budgetMayBeExceededOnce` (an empty batch): a span larger than a
+    /// whole batch is the exporter's to drop as oversize, not the queue's to keep forever.
+    package func take(
+        into batch: UnsafeMutablePointer<FinishedSpan>, maximum: Int, byteBudget: Int = .max,
+        budgetMayBeExceededOnce: Bool = true, deadline: UInt64?
+    ) -> Taken {
         lock.lock()
         defer { lock.unlock() }
         while count == 0, !isClosed, flushRequests == flushesHandled {
-            if let deadline, monotonicNanos() >= deadline { return Taken(count: 0, closed: false, flushRequested: false) }
+            if let deadline, monotonicNanos() >= deadline {
+                return Taken(count: 0, bytes: 0, reachedByteBudget: false, closed: false, flushRequested: false)
+            }
             if emptyNaps < Self.napsBeforeSleep {
                 emptyNaps += 1
                 writerNaps = true
@@ -115,7 +149,19 @@ package final class SpanQueue: @unchecked Sendable {
             }
         }
         emptyNaps = 0
-        let moved = min(count, maximum)
+        var moved = min(count, maximum)
+        var bytes = 0
+        var reachedByteBudget = false
+        for index in 0..<moved {
+            let size = sizes[(head + index) % allocated]
+            if size > byteBudget - bytes, !(index == 0 && budgetMayBeExceededOnce) {
+                moved = index
+                reachedByteBudget = true
+                break
+            }
+            bytes += size
+        }
+        queuedBytes -= bytes
         var index = 0
         while index < moved {
             // Contiguous runs of the ring move with one call.
@@ -128,7 +174,9 @@ package final class SpanQueue: @unchecked Sendable {
         count -= moved
         let flushRequested = flushRequests != flushesHandled
         flushesHandled = flushRequests
-        return Taken(count: moved, closed: isClosed, flushRequested: flushRequested)
+        return Taken(
+            count: moved, bytes: bytes, reachedByteBudget: reachedByteBudget, closed: isClosed,
+            flushRequested: flushRequested)
     }
 
     /// Asks the writer to send what it holds now rather than when its batch is full.
@@ -161,6 +209,33 @@ package final class SpanQueue: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// A close ran out of time: the writer is told to stop retrying and woken from a wait
+    /// between tries.
+    package func abandon() {
+        lock.lock()
+        abandoned = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// Whether a close ran out of time.
+    package var isAbandoned: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return abandoned
+    }
+
+    /// The writer waits before trying again: until `deadline` (monotonic nanoseconds) or until
+    /// a close runs out of time. Returns false when it did.
+    package func waitBeforeRetry(untilNanos deadline: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while !abandoned, monotonicNanos() < deadline {
+            lock.wait(untilNanos: deadline)
+        }
+        return !abandoned
+    }
+
     /// Removes every queued span, for a close whose deadline passed. Returns how many.
     package func removeAll() -> Int {
         lock.lock()
@@ -175,11 +250,16 @@ package final class SpanQueue: @unchecked Sendable {
     private func growLocked() {
         let larger = min(capacity, allocated * 2)
         let moved = UnsafeMutablePointer<FinishedSpan>.allocate(capacity: larger)
+        let movedSizes = UnsafeMutablePointer<Int>.allocate(capacity: larger)
         let firstRun = min(count, allocated - head)
         moved.moveInitialize(from: storage + head, count: firstRun)
         (moved + firstRun).moveInitialize(from: storage, count: count - firstRun)
+        movedSizes.initialize(from: sizes + head, count: firstRun)
+        (movedSizes + firstRun).initialize(from: sizes, count: count - firstRun)
         storage.deallocate()
+        sizes.deallocate()
         storage = moved
+        sizes = movedSizes
         allocated = larger
         head = 0
     }
@@ -194,6 +274,7 @@ package final class SpanQueue: @unchecked Sendable {
         }
         head = 0
         count = 0
+        queuedBytes = 0
     }
 
     /// How far the writer is: spans accepted so far, spans finished with, whether it exited.
@@ -233,5 +314,12 @@ package final class SpanQueue: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return count
+    }
+
+    /// Estimated bytes of the spans waiting in the queue.
+    package var queuedByteCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return queuedBytes
     }
 }

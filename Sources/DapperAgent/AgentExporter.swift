@@ -1,5 +1,6 @@
 import CDapperSocket
 import Dapper
+import DapperReporting
 import DapperWire
 
 #if canImport(Glibc)
@@ -8,106 +9,79 @@ import Glibc
 import Musl
 #endif
 
-/// The agent reporter's writer: one thread of its own that takes batches of spans from the
-/// queue, encodes them, and writes them to the agent.
+/// The agent reporter's exporter: encodes each batch of spans (``SpanEncoder``) and writes
+/// it to the agent, on the pipeline's thread (``BatchingReporter``).
 ///
-/// Every span taken ends delivered or dropped with a counted reason. While there is no
-/// connection, spans are dropped as `not_connected` rather than kept, and a new connection is
-/// tried after a capped exponential backoff; the queue stays short, so the spans that follow
-/// a recovery are fresh ones.
-final class AgentWriter: @unchecked Sendable {
-    // @unchecked: after `start()`, every stored var is touched only by the writer thread;
-    // `queue`, `counters` and `status` are thread-safe themselves.
+/// Every span ends delivered or dropped with a reason; nothing is tried again (a datagram
+/// lost is lost, and the queue stays short so that the spans after a recovery are fresh
+/// ones). While there is no connection, spans are dropped as `not_connected`, and a new
+/// connection is tried after a capped exponential backoff. Allocates nothing per span: the
+/// buffers are made once and grow only for a larger batch.
+final class AgentExporter: SpanExporter {
+    let name = "agent"
     private let dsn: AgentDSN
-    private let queue: SpanQueue
-    private let counters: ReporterCounters
     private let status: LockedValue<AgentStatus>
-    private let maximumBatch: Int
     private let encoder: SpanEncoder
-    private var backoff: Backoff
+    private var backoff: RetryBackoff
     private var connection: AgentConnection?
-    private var nextAttempt: UInt64 = 0
+    private var nextAttempt = ContinuousClock.now
 
-    private let batch: UnsafeMutablePointer<FinishedSpan>
     /// Encoded spans of a batch, back to back (TCP: each behind its varint length).
     private var buffer: UnsafeMutableRawBufferPointer
     /// Where each encoded span of the batch starts and ends in `buffer`.
     private let extents: UnsafeMutablePointer<(start: Int, end: Int, truncated: Bool)>
     private let datagrams: UnsafeMutablePointer<dapper_datagram>
 
-    init(
-        dsn: AgentDSN, configuration: AgentReporter.Configuration, encoder: SpanEncoder, queue: SpanQueue,
-        counters: ReporterCounters, status: LockedValue<AgentStatus>
-    ) {
+    init(dsn: AgentDSN, configuration: AgentReporter.Configuration, encoder: SpanEncoder, status: LockedValue<AgentStatus>) {
         self.dsn = dsn
-        self.queue = queue
-        self.counters = counters
         self.status = status
-        maximumBatch = configuration.maximumBatchSize
         self.encoder = encoder
-        backoff = Backoff(minimum: configuration.minimumReconnectDelay, maximum: configuration.maximumReconnectDelay)
-        batch = .allocate(capacity: maximumBatch)
+        backoff = RetryBackoff(minimum: configuration.minimumReconnectDelay, maximum: configuration.maximumReconnectDelay)
         buffer = .allocate(byteCount: 256 * 1024, alignment: 16)
-        extents = .allocate(capacity: maximumBatch)
-        datagrams = .allocate(capacity: maximumBatch)
+        extents = .allocate(capacity: configuration.maximumBatchSize)
+        datagrams = .allocate(capacity: configuration.maximumBatchSize)
     }
 
     deinit {
         connection?.close()
-        batch.deallocate()
         buffer.deallocate()
         extents.deallocate()
         datagrams.deallocate()
     }
 
-    func start() throws(ThreadStartError) {
-        try startThread(name: "dapper-agent") { [self] in
-            run()
-        }
-    }
-
-    private func run() {
-        while true {
-            let taken = queue.take(into: batch, maximum: maximumBatch, deadline: nil)
-            if taken.count == 0 {
-                if taken.closed { break }
-                continue
-            }
-            deliver(taken.count)
-            batch.deinitialize(count: taken.count)
-            queue.finished(taken.count)
-        }
+    /// Closes the connection: the reporter is closing.
+    func shutdown() {
         connection?.close()
         connection = nil
         status.withLock { $0.isConnected = false }
-        queue.writerDidExit()
     }
 
     // MARK: Delivery
 
-    private func deliver(_ count: Int) {
+    /// Writes `spans` to the agent; the socket's send timeout (the DSN's) bounds each call, so
+    /// `deadline` needs no handling of its own.
+    func export(_ spans: UnsafeBufferPointer<FinishedSpan>, deadline: ContinuousClock.Instant) -> ExportResult {
         connectIfDue()
-        guard let connection else {
-            counters.dropped(.notConnected, count)
-            return
-        }
-        let encoded = encode(count, framed: connection.isStream)
-        guard encoded > 0 else { return }
+        guard let connection else { return .failed(reason: .notConnected, retry: .never) }
+        var result = ExportResult()
+        let encoded = encode(spans, framed: connection.isStream, into: &result)
+        guard encoded > 0 else { return result }
         if connection.isStream {
-            writeStream(encoded, on: connection)
+            writeStream(encoded, on: connection, into: &result)
         } else {
-            sendDatagrams(encoded, on: connection)
+            sendDatagrams(encoded, on: connection, into: &result)
         }
+        return result
     }
 
     /// Encodes the batch into `buffer`; returns how many spans were encoded (the others are
     /// counted as dropped).
-    private func encode(_ count: Int, framed: Bool) -> Int {
+    private func encode(_ spans: UnsafeBufferPointer<FinishedSpan>, framed: Bool, into result: inout ExportResult) -> Int {
         var offset = 0
         var encoded = 0
-        for index in 0..<count {
+        for span in spans {
             do {
-                try encoder.withEncodedBytes(of: batch[index]) { bytes, encoding in
+                try encoder.withEncodedBytes(of: span) { bytes, encoding in
                     let needed = offset + bytes.count + (framed ? 10 : 0)
                     if needed > buffer.count { grow(to: needed, keeping: offset) }
                     let start = offset
@@ -118,7 +92,7 @@ final class AgentWriter: @unchecked Sendable {
                     encoded += 1
                 }
             } catch {
-                counters.dropped(.oversize)
+                result.drop(.oversize)
             }
         }
         return encoded
@@ -143,7 +117,7 @@ final class AgentWriter: @unchecked Sendable {
         return written + 1
     }
 
-    private func sendDatagrams(_ count: Int, on connection: AgentConnection) {
+    private func sendDatagrams(_ count: Int, on connection: AgentConnection, into result: inout ExportResult) {
         for index in 0..<count {
             let extent = extents[index]
             datagrams[index] = dapper_datagram(
@@ -152,54 +126,54 @@ final class AgentWriter: @unchecked Sendable {
         var index = 0
         while index < count {
             let (sent, error) = connection.send(datagrams: UnsafeMutableBufferPointer(start: datagrams + index, count: count - index))
-            delivered(from: index, count: sent)
+            delivered(from: index, count: sent, into: &result)
             index += sent
             guard let error else { break }
             if error == EMSGSIZE {
                 // Too large for this socket's buffer: only this span is lost.
-                counters.dropped(.oversize)
+                result.drop(.oversize)
                 index += 1
                 continue
             }
-            failed(error, remaining: count - index, operation: "send")
+            result.failure = failed(error, operation: "send")
             return
         }
     }
 
-    private func writeStream(_ count: Int, on connection: AgentConnection) {
+    private func writeStream(_ count: Int, on connection: AgentConnection, into result: inout ExportResult) {
         let total = extents[count - 1].end
         let (written, error) = connection.write(stream: UnsafeRawBufferPointer(rebasing: buffer[..<total]))
         var complete = 0
         while complete < count, extents[complete].end <= written { complete += 1 }
-        delivered(from: 0, count: complete)
+        delivered(from: 0, count: complete, into: &result)
         if let error {
-            failed(error, remaining: count - complete, operation: "write")
+            result.failure = failed(error, operation: "write")
         }
     }
 
-    private func delivered(from start: Int, count: Int) {
+    private func delivered(from start: Int, count: Int, into result: inout ExportResult) {
         guard count > 0 else { return }
-        counters.delivered(count)
         var truncated = 0
         for index in start..<(start + count) where extents[index].truncated { truncated += 1 }
-        counters.truncated(truncated)
+        result.deliver(count, truncated: truncated)
     }
 
-    /// A send failed: drop what is left of the batch with the matching reason. A timeout
-    /// (the agent reads too slowly) keeps the connection; anything else ends it.
-    private func failed(_ error: Int32, remaining: Int, operation: String) {
+    /// A send failed: what is left of the batch is dropped with the matching reason, never
+    /// retried. A timeout (the agent reads too slowly) keeps the connection; anything else
+    /// ends it.
+    private func failed(_ error: Int32, operation: String) -> ExportFailure {
         let socketError = SocketError(operation, code: error, detail: "to \(dsn.address)")
         switch error {
         case EAGAIN, EWOULDBLOCK:
-            counters.dropped(.writeError, remaining)
             status.withLock { $0.lastError = socketError }
             if connection?.isStream == true { disconnect(socketError) }
+            return ExportFailure(reason: .writeError, retry: .never)
         case ECONNREFUSED, ENOTCONN, ENOENT, ECONNRESET, EPIPE, EDESTADDRREQ, ECONNABORTED:
-            counters.dropped(.notConnected, remaining)
             disconnect(socketError)
+            return ExportFailure(reason: .notConnected, retry: .never)
         default:
-            counters.dropped(.writeError, remaining)
             disconnect(socketError)
+            return ExportFailure(reason: .writeError, retry: .never)
         }
     }
 
@@ -207,7 +181,7 @@ final class AgentWriter: @unchecked Sendable {
 
     private func connectIfDue() {
         guard connection == nil else { return }
-        let now = monotonicNanos()
+        let now = ContinuousClock.now
         guard now >= nextAttempt else { return }
         do throws(SocketError) {
             connection = try AgentConnection(dsn: dsn)
@@ -217,7 +191,7 @@ final class AgentWriter: @unchecked Sendable {
                 $0.connections += 1
             }
         } catch {
-            nextAttempt = now + backoff.next().clampedNanos
+            nextAttempt = now + backoff.next()
             status.withLock { $0.lastError = error }
         }
     }
@@ -225,7 +199,7 @@ final class AgentWriter: @unchecked Sendable {
     private func disconnect(_ error: SocketError) {
         connection?.close()
         connection = nil
-        nextAttempt = monotonicNanos() + backoff.next().clampedNanos
+        nextAttempt = .now + backoff.next()
         status.withLock {
             $0.isConnected = false
             $0.lastError = error
@@ -233,7 +207,7 @@ final class AgentWriter: @unchecked Sendable {
     }
 }
 
-/// What the writer knows about its connection, for ``AgentReporter/status``.
+/// What the exporter knows about its connection, for ``AgentReporter/status``.
 public struct AgentStatus: Sendable, Hashable {
     /// Whether the writer holds a connection to the agent.
     public var isConnected = false

@@ -1,4 +1,4 @@
-@testable import Dapper
+import DapperReporting
 import Testing
 
 /// How reporters wait in `flush` and `close`: until the condition or the deadline, and,

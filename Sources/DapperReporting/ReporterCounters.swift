@@ -1,11 +1,11 @@
+import Dapper
 import Synchronization
 
 /// The counters behind a reporter's ``ReporterStatistics``: atomics, so that the caller's
 /// thread and the reporter's delivery thread count without a lock.
 ///
-/// Shared by the reporters of this package; spans move through them as
-/// reported → (queued) → delivered or dropped with a reason.
-package final class ReporterCounters: Sendable {
+/// Spans move through them as reported → (queued) → delivered or dropped with a reason.
+final class ReporterCounters: Sendable {
     private let reportedCount = Atomic<Int>(0)
     private let deliveredCount = Atomic<Int>(0)
     private let truncatedCount = Atomic<Int>(0)
@@ -17,15 +17,16 @@ package final class ReporterCounters: Sendable {
     private let rejected = Atomic<Int>(0)
     private let timeout = Atomic<Int>(0)
     private let encodingError = Atomic<Int>(0)
+    private let retries = Atomic<Int>(0)
     private let otherDrops = LockedValue<[DropReason: Int]>([:])
 
-    package init() {}
+    init() {}
 
-    package func reported(_ count: Int = 1) { reportedCount.add(count, ordering: .relaxed) }
-    package func delivered(_ count: Int = 1) { deliveredCount.add(count, ordering: .relaxed) }
-    package func truncated(_ count: Int = 1) { truncatedCount.add(count, ordering: .relaxed) }
+    func reported(_ count: Int = 1) { reportedCount.add(count, ordering: .relaxed) }
+    func delivered(_ count: Int = 1) { deliveredCount.add(count, ordering: .relaxed) }
+    func truncated(_ count: Int = 1) { truncatedCount.add(count, ordering: .relaxed) }
 
-    package func dropped(_ reason: DropReason, _ count: Int = 1) {
+    func dropped(_ reason: DropReason, _ count: Int = 1) {
         guard count > 0 else { return }
         switch reason {
         case .queueFull: queueFull.add(count, ordering: .relaxed)
@@ -40,12 +41,13 @@ package final class ReporterCounters: Sendable {
         }
     }
 
-    package var deliveredTotal: Int { deliveredCount.load(ordering: .relaxed) }
+    /// An export is tried again.
+    func retried() { retries.add(1, ordering: .relaxed) }
 
-    package var droppedTotal: Int { statistics.totalDropped }
+    var retriesTotal: Int { retries.load(ordering: .relaxed) }
 
     /// A snapshot; reasons that never occurred are left out.
-    package var statistics: ReporterStatistics {
+    var statistics: ReporterStatistics {
         var dropped = otherDrops.withLock { $0 }
         let known: [(DropReason, Int)] = [
             (.queueFull, queueFull.load(ordering: .relaxed)),

@@ -1,4 +1,5 @@
 import Dapper
+import DapperReporting
 import Testing
 
 @Suite struct SpanQueueTests {
