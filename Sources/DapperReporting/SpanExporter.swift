@@ -17,7 +17,7 @@ import Dapper
 ///     func export(_ spans: UnsafeBufferPointer<FinishedSpan>, deadline: ContinuousClock.Instant) -> ExportResult {
 ///         buffer.removeAll(keepingCapacity: true)
 ///         for span in spans { buffer.append(contentsOf: "\(span.operationName)\n".utf8) }
-///         guard write(buffer) else { return .failed(spans.count, reason: .writeError, retry: .afterBackoff) }
+///         guard write(buffer) else { return .failed(reason: .writeError, retry: .afterBackoff) }
 ///         return .delivered(spans.count)
 ///     }
 ///
