@@ -1,15 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// One module per layer, arrows pointing down (see README, "Architecture"):
-//   dapper (executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperReporting
+// One module per layer, arrows pointing down (see README, "Layout"):
+//   DapperCommand (the `dapper` executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperReporting
 //   (the reporting pipeline), DapperWire (span.proto through protobuf-c, Zipkin JSON)  ->
 //   Dapper (core, standard library only).
 // A service that just needs the tracer pays nothing for the layers above the core; the wire
 // layer needs Debian's libprotobuf-c-dev and nothing else (the generated C is committed).
+//
+// Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
+// (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
 let package = Package(
     name: "dapper-swift",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Dapper", targets: ["Dapper"]),
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
@@ -20,7 +22,7 @@ let package = Package(
         .library(name: "DapperTracing", targets: ["DapperTracing"]),
         .library(name: "DapperHummingbird", targets: ["DapperHummingbird"]),
         .library(name: "DapperGRPC", targets: ["DapperGRPC"]),
-        .executable(name: "dapper", targets: ["dapper"]),
+        .executable(name: "dapper", targets: ["DapperCommand"]),
         .executable(name: "dapper-demo", targets: ["DapperDemo"]),
     ],
     dependencies: [
@@ -118,7 +120,7 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "dapper",
+            name: "DapperCommand",
             dependencies: [
                 "Dapper",
                 "DapperWire",

@@ -98,12 +98,15 @@ final class RunningAgent: @unchecked Sendable {
         _ = await eventually(timeout: .seconds(2)) { standardError.contains("received") }
     }
 
-    /// Ends the process on any path: SIGTERM, up to 10 s, then SIGKILL; reaps it.
+    /// Ends the process on any path: SIGTERM, up to 1 s, then SIGKILL; reaps it. It blocks
+    /// (it runs in `defer`), so briefly: a blocked thread of Swift's small cooperative pool
+    /// holds up every other test's tasks. Tests that stop the agent on purpose do it with
+    /// ``interrupt()``, which waits without blocking, and this then finds it gone.
     func kill() {
         if process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
+            let deadline = Date().addingTimeInterval(1)
+            while process.isRunning, Date() < deadline { usleep(5_000) }
             if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()

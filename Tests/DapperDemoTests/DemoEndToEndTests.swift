@@ -140,7 +140,7 @@ import Testing
     }
 
     /// `dapper-demo`, the README's main command, as a user runs it.
-    @Test func theDemoExecutablePrintsTheCollectedTraces() throws {
+    @Test func theDemoExecutablePrintsTheCollectedTraces() async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let executable = try #require(
             [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("dapper-demo") }
@@ -152,8 +152,7 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = await outputToTheEnd(of: process, from: output)
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("12 requests to the gateway (3 failed on purpose; 1 arrived unsampled"), "\(text)")
         #expect(text.contains(", 0 dropped"), "\(text)")
@@ -163,3 +162,16 @@ import Testing
     }
 }
 
+/// What `process` writes to `pipe` until it exits, read on a thread of its own: the demo runs
+/// for seconds, and a blocking read on one of the few threads of Swift's cooperative pool
+/// would hold up every other test's tasks meanwhile.
+private func outputToTheEnd(of process: Process, from pipe: Pipe) async -> String {
+    let handle = pipe.fileHandleForReading
+    return await withCheckedContinuation { continuation in
+        Thread {
+            let data = handle.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: String(decoding: data, as: UTF8.self))
+        }.start()
+    }
+}

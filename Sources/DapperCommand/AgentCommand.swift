@@ -102,7 +102,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.maximumConnections = maxConnections
         configuration.idleTimeout = idleTimeout == 0 ? nil : .milliseconds(Int64((idleTimeout * 1000).rounded(.up)))
 
-        await Termination.prepare()
+        Termination.prepare()
         let errors = try LineWriter(descriptor: STDERR_FILENO)
         let lines = output == .none ? nil : try LineWriter(descriptor: STDOUT_FILENO)
         let warnings = RateLimitedWarnings(writer: errors)
@@ -123,7 +123,7 @@ struct AgentCommand: AsyncParsableCommand {
         let forwarding = forwarder.map { ", forwarding to \($0.configuration.redactedEndpoint)" } ?? ""
         errors.write(TerminalEscaping.escaped("dapper agent: listening on \(listener.dsn)\(forwarding)"))
 
-        let termination = await Termination.wait(parent: parent) { warnings.flushEndedSeconds() }
+        let termination = try await Termination.wait(parent: parent) { warnings.flushEndedSeconds() }
         listener.stop()
         warnings.flush()
         var summary = "dapper agent: \(termination.rawValue): \(Self.summary(listener.statistics))"
