@@ -19,7 +19,7 @@ import Testing
             startTimeNanos: 1_700_000_000_000_000_000, durationNanos: 2_000_000)
     }
 
-    @Test func theZipkinReporterPublishesSpansRequestsBytesAndRetriesUnderExporterZipkin() async throws {
+    @Test func theZipkinReporterPublishesSpansRequestsBytesAndRetriesUnderExporterZipkinAndItsOwnLabels() async throws {
         let server = try TestZipkinServer { $0 == 0 ? .init(status: .internalServerError) : .init(status: .accepted) }
         defer { server.stop() }
         var configuration = ZipkinConfiguration()
@@ -27,12 +27,13 @@ import Testing
         configuration.flushInterval = .milliseconds(50)
         configuration.minimumRetryDelay = .milliseconds(10)
         configuration.maximumRetryDelay = .milliseconds(40)
+        configuration.metricsLabels = ["destination": "primary"]
         let metrics = TestMetrics()
         let reporter = try withMetricsFactory(metrics) { try ZipkinReporter(configuration: configuration) }
         for index in 0..<10 { reporter.report(span(index)) }
         #expect((await reporter.close(timeout: .seconds(5))).isComplete)
 
-        let zipkin = [("exporter", "zipkin")]
+        let zipkin = [("exporter", "zipkin"), ("destination", "primary")]
         let requests = server.requests
         #expect(requests.count >= 2)
         func total(_ label: String, _ dimensions: [(String, String)]) throws -> Int64 {
@@ -45,7 +46,7 @@ import Testing
         let acceptedBytes = requests.dropFirst().reduce(0) { $0 + $1.body.count }
         #expect(try total("dapper_reporter_request_bytes_total", []) == Int64(acceptedBytes))
         #expect(reporter.transport.bytes == acceptedBytes)
-        #expect(metrics.counters.allSatisfy { counter in counter.dimensions.first.map { $0 == ("exporter", "zipkin") } ?? false })
+        #expect(metrics.counters.allSatisfy { counter in counter.dimensions.prefix(2).elementsEqual(zipkin) { $0 == $1 } })
     }
 
     @Test func theAgentReporterPublishesItsSpansUnderExporterAgent() async throws {
@@ -66,5 +67,13 @@ import Testing
         #expect(delivered.totalValue == Int64(reporter.statistics.delivered))
         #expect(delivered.totalValue == 20)
         #expect(try metrics.expectGauge("dapper_reporter_queue_spans", [("exporter", "agent")]).lastValue == 0)
+    }
+
+    @Test func anAgentReporterWhoseMetricsLabelIsReservedIsRefusedWithATypedError() {
+        var configuration = AgentReporter.Configuration()
+        configuration.metricsLabels = ["exporter": "other"]
+        #expect(throws: AgentReporterError.self) {
+            try AgentReporter(dsn: AgentDSN(network: .udp, address: "127.0.0.1:9"), configuration: configuration)
+        }
     }
 }
