@@ -24,8 +24,8 @@ import Dapper
 ///   backoff; what it cannot send in the end is dropped under the failure's reason.
 /// - Its statistics are also published as swift-metrics counters and gauges
 ///   (`dapper_reporter_spans_total{exporter, result, reason}`, …; see the DapperReporting
-///   documentation, "Metrics"), from its own thread: after each export, at least once per
-///   second while idle, and at close. ``BatchingConfiguration/emitsMetrics`` turns this off.
+///   documentation, "Metrics"), from its own thread once a second, and by every flush and
+///   close. ``BatchingConfiguration/emitsMetrics`` turns this off.
 ///   The metrics are made at init with `MetricsSystem.factory`: the bootstrapped backend, or
 ///   the one bound by `withMetricsFactory` around the init.
 /// - ``flush(timeout:)`` and ``close(timeout:)`` return by their deadline. A close that runs
@@ -88,12 +88,14 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     }
 
     /// Exports what is queued now, without waiting for a batch to fill, and waits until it
-    /// is delivered or dropped, or until `timeout` passes.
+    /// is delivered or dropped, or until `timeout` passes; then publishes the metrics.
     public func flush(timeout: Duration) async -> FlushResult {
         let before = counters.statistics
         let target = queue.progress.accepted
         queue.requestFlush()
         let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
+        // What the flush waited for is in the metrics when it returns, not up to a second later.
+        metrics?.publish()
         return result(since: before, pending: pending)
     }
 

@@ -8,11 +8,10 @@ import Synchronization
 /// ``BatchingReporter/report(_:)`` never calls into swift-metrics, whose handlers may lock or
 /// allocate: the reporting threads only bump ``ReporterCounters``' atomics, and publishing
 /// turns what they gained since the last publication into counter increments. The export
-/// thread publishes after each export and at least once per ``publishInterval`` while idle;
-/// a close publishes once more after the thread is done.
+/// thread publishes once per ``publishInterval``, busy or idle, and when it exits; a flush
+/// publishes when it returns, and a close once more after the thread is done.
 final class ReporterMetrics: Sendable {
-    /// How long a drop counted on a reporting thread may wait before it is published, when no
-    /// export comes to publish it sooner.
+    /// How long a count may wait before it is published, when no flush publishes it sooner.
     static let publishInterval: Duration = .seconds(1)
 
     static let spansLabel = "dapper_reporter_spans_total"
