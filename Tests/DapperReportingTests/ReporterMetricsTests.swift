@@ -170,6 +170,20 @@ import Testing
         #expect(try metrics.expectGauge("dapper_reporter_queue_spans", [("exporter", "test")]).lastValue == 0)
     }
 
+    @Test func aReporterLeftAlonePublishesWhatItDeliveredWithoutAFlushOrAClose() async throws {
+        let metrics = TestMetrics()
+        let reporter = try withMetricsFactory(metrics) {
+            try BatchingReporter(exporter: RecordingExporter(log: ExportLog()), configuration: configuration())
+        }
+        for index in 0..<3 { reporter.report(span("op-\(index)")) }
+        let delivered = try metrics.expectCounter(
+            "dapper_reporter_spans_total", [("exporter", "test"), ("result", "delivered"), ("reason", "none")])
+        // The export thread publishes once a second, busy or idle.
+        #expect(await eventually { delivered.totalValue == 3 })
+        _ = await reporter.close(timeout: .seconds(10))
+        #expect(delivered.totalValue == 3)
+    }
+
     @Test func aReporterWithMetricsTurnedOffMakesNone() async throws {
         let metrics = TestMetrics()
         let reporter = try withMetricsFactory(metrics) {
