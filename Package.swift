@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -42,7 +43,10 @@ let package = Package(
         .target(name: "DapperTesting", dependencies: ["Dapper"]),
         // The reporting pipeline (queue, thread, batching, retries, flush and close) that the
         // agent and Zipkin exporters, and anyone's own, plug into.
-        .target(name: "DapperReporting", dependencies: ["Dapper"]),
+        .target(
+            name: "DapperReporting",
+            dependencies: ["Dapper", .product(name: "CoreMetrics", package: "swift-metrics")]
+        ),
         .systemLibrary(
             name: "CProtobufC",
             pkgConfig: "libprotobuf-c",
@@ -132,7 +136,14 @@ let package = Package(
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
         .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
-        .testTarget(name: "DapperReportingTests", dependencies: ["Dapper", "DapperReporting", "DapperTesting"]),
+        .testTarget(
+            name: "DapperReportingTests",
+            dependencies: [
+                "Dapper", "DapperReporting", "DapperTesting",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
         .testTarget(
@@ -180,6 +191,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
     ],

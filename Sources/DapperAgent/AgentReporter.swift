@@ -36,6 +36,12 @@ public final class AgentReporter: Reporter {
         /// The longest wait between connection attempts: at least ``minimumReconnectDelay``, at
         /// most the upper bound of ``delayRange``.
         public var maximumReconnectDelay: Duration = .seconds(5)
+        /// Whether the reporter publishes its statistics through swift-metrics
+        /// (``DapperReporting/BatchingConfiguration/emitsMetrics``).
+        public var emitsMetrics = true
+        /// Labels added to the reporter's metrics besides `exporter="agent"`, to tell two
+        /// agent reporters apart (``DapperReporting/BatchingConfiguration/metricsLabels``).
+        public var metricsLabels: [String: String] = [:]
 
         /// Creates the default configuration.
         public init() {}
@@ -74,6 +80,8 @@ public final class AgentReporter: Reporter {
         // The socket's send timeout bounds each write; a failed datagram is not sent again.
         batching.exportTimeout = dsn.timeout
         batching.maximumAttempts = 1
+        batching.emitsMetrics = configuration.emitsMetrics
+        batching.metricsLabels = configuration.metricsLabels
         let exporter = AgentExporter(dsn: dsn, configuration: configuration, encoder: encoder, status: connectionStatus)
         do {
             pipeline = try BatchingReporter(exporter: exporter, configuration: batching)
@@ -82,7 +90,7 @@ public final class AgentReporter: Reporter {
             case .cannotStartThread(let error):
                 throw .cannotStartThread(error)
             case .invalidConfiguration(let name, let value, let allowed):
-                // Not reached: the agent's ranges are within the pipeline's.
+                // The agent's ranges are within the pipeline's: only metricsLabels can be refused.
                 throw .invalidConfiguration(name: name, value: value, allowed: allowed)
             }
         }

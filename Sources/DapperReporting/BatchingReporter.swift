@@ -22,6 +22,12 @@ import Dapper
 /// - Only what the exporter calls retryable is tried again, at most
 ///   ``BatchingConfiguration/maximumAttempts`` times in all, after a capped exponential
 ///   backoff; what it cannot send in the end is dropped under the failure's reason.
+/// - Its statistics are also published as swift-metrics counters and gauges
+///   (`dapper_reporter_spans_total{exporter, result, reason}`, …; see the DapperReporting
+///   documentation, "Metrics"), from its own thread once a second, and by every flush and
+///   close. ``BatchingConfiguration/emitsMetrics`` turns this off.
+///   The metrics are made at init with `MetricsSystem.factory`: the bootstrapped backend, or
+///   the one bound by `withMetricsFactory` around the init.
 /// - ``flush(timeout:)`` and ``close(timeout:)`` return by their deadline. A close that runs
 ///   out of time drops what is still queued as ``Dapper/DropReason/closed`` and stops
 ///   retrying; an export in flight then is counted when it returns.
@@ -33,6 +39,7 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
 
     private let queue: SpanQueue
     private let counters: ReporterCounters
+    private let metrics: ReporterMetrics?
     private let estimatesSizes: Bool
 
     /// Creates the pipeline and starts its thread, which owns `exporter` from now on.
@@ -47,7 +54,14 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
         queue = SpanQueue(capacity: configuration.queueCapacity, byteLimit: configuration.queueByteLimit ?? .max)
         let counters = ReporterCounters()
         self.counters = counters
-        let loop = ExportLoop(exporter: exporter, configuration: configuration, queue: queue, counters: counters)
+        let metrics =
+            configuration.emitsMetrics
+            ? ReporterMetrics(
+                exporterName: exporter.name, extraLabels: configuration.metricsLabels, counters: counters, queue: queue)
+            : nil
+        self.metrics = metrics
+        let loop = ExportLoop(
+            exporter: exporter, configuration: configuration, queue: queue, counters: counters, metrics: metrics)
         estimatesSizes = configuration.queueByteLimit != nil || configuration.maximumBatchBytes != nil
         do {
             try loop.start()
@@ -57,7 +71,8 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     }
 
     deinit {
-        // The thread exports what is queued, shuts the exporter down, then exits.
+        // The thread exports what is queued, shuts the exporter down, publishes the metrics,
+        // then exits.
         queue.close()
     }
 
@@ -73,12 +88,14 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     }
 
     /// Exports what is queued now, without waiting for a batch to fill, and waits until it
-    /// is delivered or dropped, or until `timeout` passes.
+    /// is delivered or dropped, or until `timeout` passes; then publishes the metrics.
     public func flush(timeout: Duration) async -> FlushResult {
         let before = counters.statistics
         let target = queue.progress.accepted
         queue.requestFlush()
         let pending = await queue.waitUntilFinished(target, deadline: ContinuousClock.now + timeout)
+        // What the flush waited for is in the metrics when it returns, not up to a second later.
+        metrics?.publish()
         return result(since: before, pending: pending)
     }
 
@@ -93,6 +110,9 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
             queue.abandon()
             counters.dropped(.closed, queue.removeAll())
         }
+        // The thread published when it exited; this adds what a close out of time dropped,
+        // and spans refused since.
+        metrics?.publish()
         let progress = queue.progress
         return result(since: before, pending: max(0, progress.accepted - progress.finished))
     }

@@ -21,16 +21,21 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
     private let configuration: BatchingConfiguration
     private let queue: SpanQueue
     private let counters: ReporterCounters
+    private let metrics: ReporterMetrics?
     private let batch: UnsafeMutablePointer<FinishedSpan>
     private let batchByteLimit: Int
     private let interval: UInt64
     private var backoff: RetryBackoff
 
-    init(exporter: sending Exporter, configuration: BatchingConfiguration, queue: SpanQueue, counters: ReporterCounters) {
+    init(
+        exporter: sending Exporter, configuration: BatchingConfiguration, queue: SpanQueue, counters: ReporterCounters,
+        metrics: ReporterMetrics?
+    ) {
         self.exporter = exporter
         self.configuration = configuration
         self.queue = queue
         self.counters = counters
+        self.metrics = metrics
         batch = .allocate(capacity: configuration.maximumBatchSpans)
         batchByteLimit = configuration.maximumBatchBytes ?? .max
         interval = configuration.batchInterval.clampedNanos
@@ -62,10 +67,15 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
         var filled = 0
         var filledBytes = 0
         var batchDeadline: UInt64?
+        let publishInterval = ReporterMetrics.publishInterval.clampedNanos
+        var publishDeadline = monotonicNanos() + publishInterval
         while true {
+            // With metrics, the thread wakes at least once per publishInterval, so that drops
+            // counted on reporting threads are published while nothing is exported.
+            let deadline = metrics == nil ? batchDeadline : min(batchDeadline ?? .max, publishDeadline)
             let taken = queue.take(
                 into: batch + filled, maximum: capacity - filled, byteBudget: batchByteLimit - filledBytes,
-                budgetMayBeExceededOnce: filled == 0, deadline: batchDeadline)
+                budgetMayBeExceededOnce: filled == 0, deadline: deadline)
             filled += taken.count
             filledBytes += taken.bytes
             if filled > 0, batchDeadline == nil, interval > 0 { batchDeadline = monotonicNanos() + interval }
@@ -79,9 +89,17 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
                 filledBytes = 0
                 batchDeadline = nil
             }
+            // By time rather than after every export: with small batches a publication costs
+            // as much as an export of a cheap exporter (a debug build delivered half as many
+            // single-span batches publishing after each). A flush publishes for itself.
+            if let metrics, monotonicNanos() >= publishDeadline {
+                metrics.publish()
+                publishDeadline = monotonicNanos() + publishInterval
+            }
             if taken.closed, taken.count == 0, filled == 0 { break }
         }
         exporter.shutdown()
+        metrics?.publish()
         queue.writerDidExit()
     }
 
@@ -142,6 +160,7 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
         let delivered = min(max(0, result.delivered), count)
         counters.delivered(delivered)
         counters.truncated(min(max(0, result.truncated), delivered))
+        counters.requests(succeeded: result.succeededRequests, failed: result.failedRequests, bytes: result.requestBytes)
         var handled = delivered
         result.dropped.forEach { reason, dropped in
             let counted = min(dropped, count - handled)

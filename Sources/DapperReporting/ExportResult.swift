@@ -21,6 +21,15 @@ public struct ExportResult: Sendable, Hashable {
     /// be tried again. `nil` when every span was delivered or dropped; when spans remain and
     /// this is `nil`, the pipeline drops them as ``Dapper/DropReason/writeError``.
     public var failure: ExportFailure?
+    /// Requests (messages, posts) the export made that the destination accepted, for the
+    /// reporter's metrics (`dapper_reporter_requests_total`, `outcome="success"`); 0 for an
+    /// exporter that has no notion of requests.
+    public var succeededRequests = 0
+    /// Requests the export made that failed, whatever the reason (the network, a timeout, an
+    /// error answer) and whether or not they are tried again (`outcome="failure"`).
+    public var failedRequests = 0
+    /// Bytes of the accepted requests' bodies (`dapper_reporter_request_bytes_total`).
+    public var requestBytes = 0
 
     /// Creates a result.
     public init(delivered: Int = 0, truncated: Int = 0, dropped: DropCounts = DropCounts(), failure: ExportFailure? = nil) {
@@ -44,6 +53,16 @@ public struct ExportResult: Sendable, Hashable {
     public mutating func deliver(_ count: Int, truncated: Int = 0) {
         delivered += count
         self.truncated += truncated
+    }
+
+    /// Counts one request: accepted by the destination (with a body of `bytes`), or failed.
+    public mutating func countRequest(succeeded: Bool, bytes: Int = 0) {
+        if succeeded {
+            succeededRequests += 1
+            requestBytes += bytes
+        } else {
+            failedRequests += 1
+        }
     }
 
     /// Counts `count` more spans dropped for good for `reason`.

@@ -18,6 +18,9 @@ final class ReporterCounters: Sendable {
     private let timeout = Atomic<Int>(0)
     private let encodingError = Atomic<Int>(0)
     private let retries = Atomic<Int>(0)
+    private let succeededRequests = Atomic<Int>(0)
+    private let failedRequests = Atomic<Int>(0)
+    private let requestBytes = Atomic<Int>(0)
     private let otherDrops = LockedValue<[DropReason: Int]>([:])
 
     init() {}
@@ -45,6 +48,53 @@ final class ReporterCounters: Sendable {
     func retried() { retries.add(1, ordering: .relaxed) }
 
     var retriesTotal: Int { retries.load(ordering: .relaxed) }
+
+    /// Requests an export reported making (``ExportResult/succeededRequests``, …).
+    func requests(succeeded: Int, failed: Int, bytes: Int) {
+        if succeeded > 0 { succeededRequests.add(succeeded, ordering: .relaxed) }
+        if failed > 0 { failedRequests.add(failed, ordering: .relaxed) }
+        if bytes > 0 { requestBytes.add(bytes, ordering: .relaxed) }
+    }
+
+    /// The counts besides drops, for the metrics.
+    struct Totals {
+        var delivered = 0
+        var truncated = 0
+        var retries = 0
+        var succeededRequests = 0
+        var failedRequests = 0
+        var requestBytes = 0
+    }
+
+    var totals: Totals {
+        Totals(
+            delivered: deliveredCount.load(ordering: .relaxed),
+            truncated: truncatedCount.load(ordering: .relaxed),
+            retries: retries.load(ordering: .relaxed),
+            succeededRequests: succeededRequests.load(ordering: .relaxed),
+            failedRequests: failedRequests.load(ordering: .relaxed),
+            requestBytes: requestBytes.load(ordering: .relaxed))
+    }
+
+    /// The reasons with a counter of their own: the metrics make theirs up front.
+    static let knownDropReasons: [DropReason] = [
+        .queueFull, .oversize, .notConnected, .writeError, .closed, .rejected, .timeout, .encodingError,
+    ]
+
+    /// Calls `body` with each reason's drops so far (the usual reasons even at 0), without
+    /// building a dictionary unless an exporter's own reasons occurred.
+    func forEachDrop(_ body: (DropReason, Int) -> Void) {
+        body(.queueFull, queueFull.load(ordering: .relaxed))
+        body(.oversize, oversize.load(ordering: .relaxed))
+        body(.notConnected, notConnected.load(ordering: .relaxed))
+        body(.writeError, writeError.load(ordering: .relaxed))
+        body(.closed, closed.load(ordering: .relaxed))
+        body(.rejected, rejected.load(ordering: .relaxed))
+        body(.timeout, timeout.load(ordering: .relaxed))
+        body(.encodingError, encodingError.load(ordering: .relaxed))
+        let others = otherDrops.withLock { $0 }
+        for (reason, count) in others { body(reason, count) }
+    }
 
     /// A snapshot; reasons that never occurred are left out.
     var statistics: ReporterStatistics {

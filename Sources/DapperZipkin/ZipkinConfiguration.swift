@@ -55,6 +55,12 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     /// The longest wait between retries: at least ``minimumRetryDelay``, at most the upper
     /// bound of ``retryDelayRange``.
     public var maximumRetryDelay: Duration = .seconds(2)
+    /// Whether the reporter publishes its statistics through swift-metrics
+    /// (``DapperReporting/BatchingConfiguration/emitsMetrics``).
+    public var emitsMetrics = true
+    /// Labels added to the reporter's metrics besides `exporter="zipkin"`, to tell two Zipkin
+    /// reporters apart (``DapperReporting/BatchingConfiguration/metricsLabels``).
+    public var metricsLabels: [String: String] = [:]
 
     /// The default configuration: JSON to `http://localhost:9411/api/v2/spans`.
     public init() {}
@@ -195,6 +201,7 @@ public struct ZipkinConfiguration: Sendable, Hashable {
             && lhs.flushInterval == rhs.flushInterval && lhs.requestTimeout == rhs.requestTimeout
             && lhs.maximumAttempts == rhs.maximumAttempts && lhs.minimumRetryDelay == rhs.minimumRetryDelay
             && lhs.maximumRetryDelay == rhs.maximumRetryDelay
+            && lhs.emitsMetrics == rhs.emitsMetrics && lhs.metricsLabels == rhs.metricsLabels
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -140,6 +140,7 @@ final class ZipkinExporter: SpanExporter {
         switch attemptPost() {
         case .delivered:
             result.deliver(count)
+            result.countRequest(succeeded: true, bytes: body.count)
             transport.withLock {
                 $0.messages += 1
                 $0.bytes += body.count
@@ -147,10 +148,12 @@ final class ZipkinExporter: SpanExporter {
             return true
         case .rejected(let status):
             result.drop(.rejected, count)
+            result.countRequest(succeeded: false)
             logger.log(.error, key: "rejected", "Zipkin reporter: \(target.redactedURL) answered \(status); \(count) spans dropped")
             return true
         case .failed(let reason, let detail):
             transport.withLock { $0.failedRequests += 1 }
+            result.countRequest(succeeded: false)
             lastFailure = (reason, detail)
             // The spans of later requests were not tried: only these share the failure.
             result.failure = ExportFailure(reason: reason, retry: .afterBackoff, count: count)

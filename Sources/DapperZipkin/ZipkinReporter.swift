@@ -78,6 +78,8 @@ public final class ZipkinReporter: Reporter {
         batching.maximumRetryDelay = configuration.maximumRetryDelay
         // The documented waits are exact: 100 ms, 200 ms, …
         batching.retryJitter = 0
+        batching.emitsMetrics = configuration.emitsMetrics
+        batching.metricsLabels = configuration.metricsLabels
         let exporter = ZipkinExporter(
             configuration: configuration, target: target, transport: transportStatistics, httpClient: httpClient,
             logger: RateLimitedLogger(logger))
@@ -88,7 +90,7 @@ public final class ZipkinReporter: Reporter {
             case .cannotStartThread(let error):
                 throw .cannotStartThread(error)
             case .invalidConfiguration(let name, let value, let allowed):
-                // Not reached: Zipkin's ranges are within the pipeline's.
+                // Zipkin's ranges are within the pipeline's: only metricsLabels can be refused.
                 throw .invalidConfiguration(.outOfRange(name: name, value: value, allowed: allowed))
             }
         }
