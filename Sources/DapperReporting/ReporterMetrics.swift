@@ -1,6 +1,5 @@
 import CoreMetrics
 import Dapper
-import Synchronization
 
 /// Publishes a ``BatchingReporter``'s counters as swift-metrics counters and gauges (the names
 /// and labels are listed in the DapperReporting documentation, "Metrics").
@@ -33,7 +32,9 @@ final class ReporterMetrics: Sendable {
 
     private let counters: ReporterCounters
     private let queue: SpanQueue
-    private let state: Mutex<State>
+    // A pthread mutex, not `Synchronization.Mutex`, which the thread sanitizer cannot see (see
+    // `LockedValue`).
+    private let state: LockedValue<State>
 
     /// The last published totals, and the drop counters by reason: the usual reasons' are
     /// made at init, an exporter's own reasons the first time they are published.
@@ -78,7 +79,7 @@ final class ReporterMetrics: Sendable {
         for reason in ReporterCounters.knownDropReasons {
             droppedCounters[reason] = counter(Self.spansLabel, Self.dropDimensions(reason))
         }
-        state = Mutex(State(factory: factory, dimensions: dimensions, droppedCounters: droppedCounters))
+        state = LockedValue(State(factory: factory, dimensions: dimensions, droppedCounters: droppedCounters))
     }
 
     private static func dropDimensions(_ reason: DropReason) -> [(String, String)] {
