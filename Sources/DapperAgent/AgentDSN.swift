@@ -105,7 +105,7 @@ public struct AgentDSN: Sendable, Hashable, CustomStringConvertible {
                 guard Self.timeoutRange.contains(duration) else {
                     throw .parameterOutOfRange(
                         name: name, value: value,
-                        allowed: "between \(GoDuration.format(Self.timeoutRange.lowerBound)) and \(GoDuration.format(Self.timeoutRange.upperBound))")
+                        allowed: AllowedRange.describe(Self.timeoutRange))
                 }
                 timeout = duration
             case "disable_sample":

@@ -28,16 +28,10 @@ extension AgentReporter.Configuration {
     }
 
     private static func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(AgentReporterError) {
-        guard range.contains(value) else {
-            throw .invalidConfiguration(name: name, value: "\(value)", allowed: "between \(range.lowerBound) and \(range.upperBound)")
-        }
+        if let wrong = AllowedRange.violation(value, range) { throw .invalidConfiguration(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 
     private static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(AgentReporterError) {
-        guard range.contains(value) else {
-            throw .invalidConfiguration(
-                name: name, value: GoDuration.format(value),
-                allowed: "between \(GoDuration.format(range.lowerBound)) and \(GoDuration.format(range.upperBound))")
-        }
+        if let wrong = AllowedRange.violation(value, range) { throw .invalidConfiguration(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 }

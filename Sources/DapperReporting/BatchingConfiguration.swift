@@ -100,16 +100,10 @@ public struct BatchingConfiguration: Sendable, Hashable {
     }
 
     private static func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(BatchingReporterError) {
-        guard range.contains(value) else {
-            throw .invalidConfiguration(name: name, value: "\(value)", allowed: "between \(range.lowerBound) and \(range.upperBound)")
-        }
+        if let wrong = AllowedRange.violation(value, range) { throw .invalidConfiguration(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 
     private static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(BatchingReporterError) {
-        guard range.contains(value) else {
-            throw .invalidConfiguration(
-                name: name, value: GoDuration.format(value),
-                allowed: "between \(GoDuration.format(range.lowerBound)) and \(GoDuration.format(range.upperBound))")
-        }
+        if let wrong = AllowedRange.violation(value, range) { throw .invalidConfiguration(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 }

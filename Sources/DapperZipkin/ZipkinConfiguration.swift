@@ -127,14 +127,18 @@ public struct ZipkinConfiguration: Sendable, Hashable {
                 throw .invalidParameter(name: name, value: TerminalEscaping.escaped(value))
             }
             // Digits too many for an Int are out of range too.
-            guard let number = Int(value), range.contains(number) else { throw Self.outOfRange(name, value, range) }
+            guard let number = Int(value), range.contains(number) else {
+                throw .outOfRange(name: name, value: value, allowed: AllowedRange.describe(range))
+            }
             return number
         }
         func duration() throws(ZipkinConfigurationError) -> Duration {
             guard let parsed = GoDuration.parse(value) else {
                 throw .invalidParameter(name: name, value: TerminalEscaping.escaped(value))
             }
-            guard Self.intervalRange.contains(parsed) else { throw Self.outOfRange(name, value, Self.intervalRange) }
+            guard Self.intervalRange.contains(parsed) else {
+                throw .outOfRange(name: name, value: value, allowed: AllowedRange.describe(Self.intervalRange))
+            }
             return parsed
         }
         switch name {

@@ -40,21 +40,11 @@ extension ZipkinConfiguration {
     }
 
     static func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(ZipkinConfigurationError) {
-        guard range.contains(value) else { throw outOfRange(name, "\(value)", range) }
+        if let wrong = AllowedRange.violation(value, range) { throw .outOfRange(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 
     static func check(_ name: String, _ value: Duration, _ range: ClosedRange<Duration>) throws(ZipkinConfigurationError) {
-        guard range.contains(value) else { throw outOfRange(name, GoDuration.format(value), range) }
-    }
-
-    static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Int>) -> ZipkinConfigurationError {
-        .outOfRange(name: name, value: value, allowed: "between \(range.lowerBound) and \(range.upperBound)")
-    }
-
-    static func outOfRange(_ name: String, _ value: String, _ range: ClosedRange<Duration>) -> ZipkinConfigurationError {
-        .outOfRange(
-            name: name, value: value,
-            allowed: "between \(GoDuration.format(range.lowerBound)) and \(GoDuration.format(range.upperBound))")
+        if let wrong = AllowedRange.violation(value, range) { throw .outOfRange(name: name, value: wrong.value, allowed: wrong.allowed) }
     }
 }
 

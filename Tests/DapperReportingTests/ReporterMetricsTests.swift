@@ -10,28 +10,7 @@ import Testing
 // time in this process never see each other's numbers.
 
 @Suite struct ReporterMetricsTests {
-    private func span(_ name: String) -> FinishedSpan {
-        FinishedSpan(
-            serviceName: "metrics-test", operationName: name,
-            context: SpanContext(traceID: 1, spanID: 2, flags: .sampled), startTimeNanos: 1, durationNanos: 1)
-    }
-
-    private func configuration(_ change: (inout BatchingConfiguration) -> Void = { _ in }) -> BatchingConfiguration {
-        var configuration = BatchingConfiguration()
-        configuration.minimumRetryDelay = .milliseconds(1)
-        configuration.maximumRetryDelay = .milliseconds(4)
-        change(&configuration)
-        return configuration
-    }
-
-    private func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-        return true
-    }
+    private func span(_ name: String) -> FinishedSpan { testSpan(name, service: "metrics-test") }
 
     /// The counter's total, after checking that it only ever went up.
     private func total(_ metrics: TestMetrics, _ label: String, _ dimensions: [(String, String)]) throws -> Int64 {
@@ -56,7 +35,7 @@ import Testing
                     default: .delivered(spans.count, truncated: call == 2 ? 1 : 0)
                     }
                 },
-                configuration: configuration {
+                configuration: fastRetryConfiguration {
                     $0.queueCapacity = 4
                     $0.maximumBatchSpans = 1
                     $0.maximumAttempts = 3
@@ -99,7 +78,7 @@ import Testing
         let reporter = try withMetricsFactory(metrics) {
             try BatchingReporter(
                 exporter: RecordingExporter(log: log, gate: gate),
-                configuration: configuration {
+                configuration: fastRetryConfiguration {
                     $0.queueCapacity = 8
                     $0.queueByteLimit = 1_000
                     $0.maximumBatchSpans = 1
@@ -136,7 +115,7 @@ import Testing
                     result.drop(DropReason("custom_reason"))
                     return result
                 },
-                configuration: configuration { $0.maximumBatchSpans = 2 })
+                configuration: fastRetryConfiguration { $0.maximumBatchSpans = 2 })
         }
         for index in 0..<4 { reporter.report(span("op-\(index)")) }
         #expect((await reporter.close(timeout: .seconds(10))).pending == 0)
@@ -156,7 +135,7 @@ import Testing
         let reporter = try withMetricsFactory(metrics) {
             try BatchingReporter(
                 exporter: RecordingExporter(log: ExportLog(), gate: gate),
-                configuration: configuration { $0.maximumBatchSpans = 1 })
+                configuration: fastRetryConfiguration { $0.maximumBatchSpans = 1 })
         }
         defer { gate.open() }
         reporter.report(span("in-flight"))
@@ -173,7 +152,7 @@ import Testing
     @Test func aReporterLeftAlonePublishesWhatItDeliveredWithoutAFlushOrAClose() async throws {
         let metrics = TestMetrics()
         let reporter = try withMetricsFactory(metrics) {
-            try BatchingReporter(exporter: RecordingExporter(log: ExportLog()), configuration: configuration())
+            try BatchingReporter(exporter: RecordingExporter(log: ExportLog()), configuration: fastRetryConfiguration())
         }
         for index in 0..<3 { reporter.report(span("op-\(index)")) }
         let delivered = try metrics.expectCounter(
@@ -188,7 +167,7 @@ import Testing
         let metrics = TestMetrics()
         let reporter = try withMetricsFactory(metrics) {
             try BatchingReporter(
-                exporter: RecordingExporter(log: ExportLog()), configuration: configuration { $0.emitsMetrics = false })
+                exporter: RecordingExporter(log: ExportLog()), configuration: fastRetryConfiguration { $0.emitsMetrics = false })
         }
         reporter.report(span("op"))
         #expect((await reporter.close(timeout: .seconds(10))).isComplete)

@@ -113,33 +113,11 @@ final class NegativeSizeExporter: SpanExporter {
 }
 
 @Suite struct ThirdPartyExporterTests {
-    private func span(_ name: String) -> FinishedSpan {
-        FinishedSpan(
-            serviceName: "third-party", operationName: name,
-            context: SpanContext(traceID: 1, spanID: 2, flags: .sampled), startTimeNanos: 1, durationNanos: 1)
-    }
-
-    private func configuration(_ change: (inout BatchingConfiguration) -> Void = { _ in }) -> BatchingConfiguration {
-        var configuration = BatchingConfiguration()
-        configuration.minimumRetryDelay = .milliseconds(1)
-        configuration.maximumRetryDelay = .milliseconds(4)
-        change(&configuration)
-        return configuration
-    }
-
-    /// Polls `condition` until it holds or `timeout` passes.
-    private func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-        return true
-    }
+    private func span(_ name: String) -> FinishedSpan { testSpan(name, service: "third-party") }
 
     @Test func spansReportedAreExportedInOrderAndTheExporterIsShutDownOnceOnClose() async throws {
         let log = ExportLog()
-        let reporter = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: configuration())
+        let reporter = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: fastRetryConfiguration())
         #expect(reporter.exporterName == "test")
         for index in 0..<100 { reporter.report(span("op-\(index)")) }
         let result = await reporter.close(timeout: .seconds(10))
@@ -154,7 +132,7 @@ final class NegativeSizeExporter: SpanExporter {
         let gate = Gate()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log, gate: gate),
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.queueCapacity = 4
                 $0.maximumBatchSpans = 1
             })
@@ -175,7 +153,7 @@ final class NegativeSizeExporter: SpanExporter {
         let gate = Gate()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log, gate: gate),
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.queueByteLimit = 100
                 $0.maximumBatchSpans = 1
             })
@@ -197,7 +175,7 @@ final class NegativeSizeExporter: SpanExporter {
         let gate = Gate()
         let reporter = try BatchingReporter(
             exporter: NegativeSizeExporter(inner: RecordingExporter(log: log, gate: gate)),
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.queueByteLimit = 10
                 $0.maximumBatchSpans = 1
             })
@@ -216,7 +194,7 @@ final class NegativeSizeExporter: SpanExporter {
         let gate = Gate()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log, gate: gate),
-            configuration: configuration { $0.maximumBatchBytes = 10 })
+            configuration: fastRetryConfiguration { $0.maximumBatchBytes = 10 })
         reporter.report(span("hold"))
         #expect(await eventually { gate.arrived == 1 })
         for name in ["aaaa", "bbbb", "cccc", String(repeating: "L", count: 30), "dd"] { reporter.report(span(name)) }
@@ -237,7 +215,7 @@ final class NegativeSizeExporter: SpanExporter {
         }
         let reporter = try BatchingReporter(
             exporter: exporter,
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.queueCapacity = 512
                 $0.maximumBatchSpans = 32
             })
@@ -261,7 +239,7 @@ final class NegativeSizeExporter: SpanExporter {
         let log = ExportLog()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log) { _, _ in .failed(reason: .timeout, retry: .afterBackoff) },
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.maximumAttempts = 3
                 $0.batchInterval = .seconds(3600)
             })
@@ -287,7 +265,7 @@ final class NegativeSizeExporter: SpanExporter {
         }
         let reporter = try BatchingReporter(
             exporter: exporter,
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.maximumAttempts = 2
                 $0.batchInterval = .seconds(3600)
             })
@@ -307,7 +285,7 @@ final class NegativeSizeExporter: SpanExporter {
         }
         let reporter = try BatchingReporter(
             exporter: exporter,
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.maximumAttempts = 2
                 $0.batchInterval = .seconds(3600)
             })
@@ -324,7 +302,7 @@ final class NegativeSizeExporter: SpanExporter {
         let log = ExportLog()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log) { _, _ in .failed(reason: .rejected, retry: .never) },
-            configuration: configuration {
+            configuration: fastRetryConfiguration {
                 $0.maximumAttempts = 5
                 $0.batchInterval = .seconds(3600)
             })
@@ -340,7 +318,7 @@ final class NegativeSizeExporter: SpanExporter {
         let log = ExportLog()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log) { _, spans in .delivered(spans.count - 2) },
-            configuration: configuration { $0.batchInterval = .seconds(3600) })
+            configuration: fastRetryConfiguration { $0.batchInterval = .seconds(3600) })
         for index in 0..<5 { reporter.report(span("op-\(index)")) }
         _ = await reporter.close(timeout: .seconds(10))
         #expect(reporter.statistics == ReporterStatistics(reported: 5, delivered: 3, dropped: [.writeError: 2]))
@@ -354,7 +332,7 @@ final class NegativeSizeExporter: SpanExporter {
                 result.drop(.oversize, 7)
                 return result
             },
-            configuration: configuration())
+            configuration: fastRetryConfiguration())
         for index in 0..<5 { reporter.report(span("op-\(index)")) }
         _ = await reporter.close(timeout: .seconds(10))
         #expect(reporter.statistics == ReporterStatistics(reported: 5, delivered: 5, truncated: 5))
@@ -363,7 +341,7 @@ final class NegativeSizeExporter: SpanExporter {
     @Test func flushAndCloseReturnByTheirDeadlineWhileTheExporterIsStuck() async throws {
         let log = ExportLog()
         let gate = Gate()
-        let reporter = try BatchingReporter(exporter: RecordingExporter(log: log, gate: gate), configuration: configuration())
+        let reporter = try BatchingReporter(exporter: RecordingExporter(log: log, gate: gate), configuration: fastRetryConfiguration())
         reporter.report(span("in-flight"))
         #expect(await eventually { gate.arrived == 1 })
         for index in 0..<9 { reporter.report(span("op-\(index)")) }
@@ -388,7 +366,7 @@ final class NegativeSizeExporter: SpanExporter {
         let gate = Gate()
         let reporter = try BatchingReporter(
             exporter: RecordingExporter(log: log, gate: gate) { _, _ in .failed(reason: .timeout, retry: .afterBackoff) },
-            configuration: configuration { $0.maximumAttempts = 10 })
+            configuration: fastRetryConfiguration { $0.maximumAttempts = 10 })
         for index in 0..<3 { reporter.report(span("op-\(index)")) }
         #expect(await eventually { gate.arrived == 1 })
         let closed = await reporter.close(timeout: .milliseconds(20))
@@ -404,7 +382,7 @@ final class NegativeSizeExporter: SpanExporter {
     @Test func aFlushExportsAPartialBatchWithoutWaitingForTheInterval() async throws {
         let log = ExportLog()
         let reporter = try BatchingReporter(
-            exporter: RecordingExporter(log: log), configuration: configuration { $0.batchInterval = .seconds(3600) })
+            exporter: RecordingExporter(log: log), configuration: fastRetryConfiguration { $0.batchInterval = .seconds(3600) })
         for index in 0..<3 { reporter.report(span("op-\(index)")) }
         let result = await reporter.flush(timeout: .seconds(10))
         #expect(result == FlushResult(delivered: 3))
@@ -415,10 +393,10 @@ final class NegativeSizeExporter: SpanExporter {
     @Test func aConfigurationOutOfRangeIsATypedErrorAndTheExporterIsNotUsed() {
         let log = ExportLog()
         #expect(throws: BatchingReporterError.invalidConfiguration(name: "maximumBatchSpans", value: "0", allowed: "between 1 and 100000")) {
-            _ = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: configuration { $0.maximumBatchSpans = 0 })
+            _ = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: fastRetryConfiguration { $0.maximumBatchSpans = 0 })
         }
         #expect(throws: BatchingReporterError.self) {
-            _ = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: configuration { $0.retryJitter = .nan })
+            _ = try BatchingReporter(exporter: RecordingExporter(log: log), configuration: fastRetryConfiguration { $0.retryJitter = .nan })
         }
         #expect(log.calls.isEmpty)
     }
