@@ -85,7 +85,7 @@ final class AgentExporter: SpanExporter {
                     let needed = offset + bytes.count + (framed ? 10 : 0)
                     if needed > buffer.count { grow(to: needed, keeping: offset) }
                     let start = offset
-                    if framed { offset += writeVarint(UInt64(bytes.count), at: offset) }
+                    if framed { offset += Varint.write(UInt64(bytes.count), to: buffer.baseAddress! + offset) }
                     buffer.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
                     offset += bytes.count
                     extents[encoded] = (start, offset, encoding.isTruncated)
@@ -103,18 +103,6 @@ final class AgentExporter: SpanExporter {
         larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: used)
         buffer.deallocate()
         buffer = larger
-    }
-
-    private func writeVarint(_ value: UInt64, at offset: Int) -> Int {
-        var value = value
-        var written = 0
-        while value >= 0x80 {
-            buffer[offset + written] = UInt8(truncatingIfNeeded: value) | 0x80
-            value >>= 7
-            written += 1
-        }
-        buffer[offset + written] = UInt8(value)
-        return written + 1
     }
 
     private func sendDatagrams(_ count: Int, on connection: AgentConnection, into result: inout ExportResult) {

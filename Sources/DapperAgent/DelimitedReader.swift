@@ -1,3 +1,5 @@
+import DapperWire
+
 /// Splits a byte stream into frames of protobuf's delimited format: each message behind its
 /// length as a varint. How `tcp` carries spans, since a stream has no datagram boundaries.
 ///
@@ -52,25 +54,18 @@ struct DelimitedReader {
     private mutating func split(_ bytes: UnsafeRawBufferPointer, _ body: (Frame) -> Void) -> Int {
         var offset = 0
         while offset < bytes.count {
-            var length: UInt64 = 0
-            var shift: UInt64 = 0
-            var cursor = offset
-            var complete = false
-            while cursor < bytes.count {
-                let byte = bytes[cursor]
-                cursor += 1
-                guard shift < 64 else {
-                    body(.invalidLength)
-                    return bytes.count
-                }
-                length |= UInt64(byte & 0x7f) << shift
-                shift += 7
-                if byte & 0x80 == 0 {
-                    complete = true
-                    break
-                }
+            let length: UInt64
+            let cursor: Int
+            switch Varint.read(bytes, at: offset) {
+            case .value(let value, let prefix):
+                length = value
+                cursor = offset + prefix
+            case .incomplete:
+                return offset  // the prefix continues in the next chunk
+            case .invalid:
+                body(.invalidLength)
+                return bytes.count
             }
-            guard complete else { return offset }  // the prefix continues in the next chunk
             guard length <= UInt64(Int.max / 2) else {
                 body(.invalidLength)
                 return bytes.count

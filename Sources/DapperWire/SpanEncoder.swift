@@ -337,7 +337,7 @@ public final class SpanEncoder {
     private static var truncationMarker: String { "span truncated" }
 
     /// The size of an embedded message of `size` bytes in a field numbered below 16.
-    private static func embeddedSize(_ size: Int) -> Int { 1 + varintSize(UInt64(size)) + size }
+    private static func embeddedSize(_ size: Int) -> Int { 1 + Varint.size(UInt64(size)) + size }
 }
 
 /// What the encoder had to leave out of a span to fit it in ``SpanEncoder/maximumSize``.
@@ -372,8 +372,4 @@ public enum SpanEncodingError: Error, Sendable, Hashable, CustomStringConvertibl
             "span of \(size) bytes exceeds the \(limit)-byte limit even without tags and logs"
         }
     }
-}
-
-func varintSize(_ value: UInt64) -> Int {
-    value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
 }

@@ -263,9 +263,9 @@ public final class ZipkinProtoEncoder {
             // A nested message has no generated pack functions; its first member is the base.
             let entry = UnsafeRawPointer(prefixEntries.structs + index).assumingMemoryBound(to: ProtobufCMessage.self)
             let size = protobuf_c_message_get_packed_size(entry)
-            let lengthSize = varintSize(size)
+            let lengthSize = Varint.size(UInt64(size))
             let bytes = prefixArena.take(lengthSize + size).assumingMemoryBound(to: UInt8.self)
-            writeVarint(size, to: bytes)
+            Varint.write(UInt64(size), to: bytes)
             _ = protobuf_c_message_pack(entry, bytes + lengthSize)
             prefixFields[index] = ProtobufCMessageUnknownField(
                 tag: Self.tagsFieldNumber, wire_type: PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
@@ -276,25 +276,4 @@ public final class ZipkinProtoEncoder {
 
     /// `map<string, string> tags = 11` in `zipkin.proto`'s `Span`.
     private static let tagsFieldNumber: UInt32 = 11
-}
-
-private func varintSize(_ value: Int) -> Int {
-    var size = 1
-    var rest = UInt(value) >> 7
-    while rest != 0 {
-        size += 1
-        rest >>= 7
-    }
-    return size
-}
-
-private func writeVarint(_ value: Int, to target: UnsafeMutablePointer<UInt8>) {
-    var rest = UInt(value)
-    var cursor = target
-    while rest >= 0x80 {
-        cursor.pointee = UInt8(truncatingIfNeeded: rest) | 0x80
-        rest >>= 7
-        cursor += 1
-    }
-    cursor.pointee = UInt8(rest)
 }
