@@ -49,18 +49,8 @@ public final class DapperTracer: Tracer {
     }
 
     public func new(_ operationName: String, debug: Bool) -> DapperSpan {
-        let traceID = IdentifierGenerator.next()
-        let decision = sampler.decide(traceID: traceID, operationName: operationName)
-        var flags: SpanContext.Flags = decision.isSampled ? .sampled : []
-        if debug { flags.insert(.debug) }
-        let context = SpanContext(
-            traceID: traceID,
-            spanID: traceID,
-            parentID: 0,
-            flags: flags,
-            probability: decision.isSampled ? decision.probability : 0,
-            level: 1
-        )
+        var context = newRootContext(operationName)
+        if debug { context.flags.insert(.debug) }
         let span = startSpan(operationName, context: context, kind: .server)
         if debug { span.setTag(SpanTag(key: SpanTagKey.debug, value: .bool(true))) }
         return span
@@ -90,14 +80,9 @@ public final class DapperTracer: Tracer {
     package func newRootContext(_ operationName: String) -> SpanContext {
         let traceID = IdentifierGenerator.next()
         let decision = sampler.decide(traceID: traceID, operationName: operationName)
-        return SpanContext(
-            traceID: traceID,
-            spanID: traceID,
-            parentID: 0,
-            flags: decision.isSampled ? .sampled : [],
-            probability: decision.isSampled ? decision.probability : 0,
-            level: 1
-        )
+        return .root(
+            traceID: traceID, flags: decision.isSampled ? .sampled : [],
+            probability: decision.isSampled ? decision.probability : 0)
     }
 
     /// ``continueTrace(_:)`` with the operation name, kind and start given. The span carries

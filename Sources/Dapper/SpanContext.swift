@@ -67,6 +67,16 @@ public struct SpanContext: Sendable, Hashable {
 
 // MARK: - Text form
 
+extension SpanContext {
+    /// The context of a trace's root span (Compatibility §2): its span ID is the trace ID, it
+    /// has no parent, and it is at level 1. Every way a trace starts (the tracer's `new`, the
+    /// sampler's decision for an instrumentation API, a peer's decision without a trace) makes
+    /// its root here.
+    package static func root(traceID: UInt64, flags: Flags, probability: Float) -> SpanContext {
+        SpanContext(traceID: traceID, spanID: traceID, parentID: 0, flags: flags, probability: probability, level: 1)
+    }
+}
+
 extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     /// The propagated text form, `{traceID}:{spanID}:{parentID}:{flags}` in lower-case hex.
     ///

@@ -68,9 +68,8 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             // A peer's sampling decision without a trace (`b3: 0`, `X-B3-Sampled: 1` alone): a
             // new trace that obeys it.
             let tracer = parentContext.dapperTracer ?? tracer
-            let traceID = IdentifierGenerator.next()
-            let root = SpanContext(
-                traceID: traceID, spanID: traceID, flags: remote.spanFlags, probability: remote.isSampled ? 1 : 0)
+            let root = SpanContext.root(
+                traceID: IdentifierGenerator.next(), flags: remote.spanFlags, probability: remote.isSampled ? 1 : 0)
             guard root.isSampled || root.isDebug else {
                 return unrecorded(operationName, parentContext, carrying: .propagated(PropagatedContext(root)))
             }
