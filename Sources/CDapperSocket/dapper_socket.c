@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -57,11 +56,4 @@ int dapper_accept(int fd) {
 
 int dapper_nonblocking_pipe(int fds[2]) {
     return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
-}
-
-void dapper_set_thread_name(const char *name) {
-    char truncated[16];
-    strncpy(truncated, name, sizeof truncated - 1);
-    truncated[sizeof truncated - 1] = 0;
-    pthread_setname_np(pthread_self(), truncated);
 }

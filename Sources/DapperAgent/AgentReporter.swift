@@ -16,9 +16,9 @@ import DapperWire
 /// default) and returns; a thread of the reporter's own encodes the spans (``SpanEncoder``)
 /// and writes them in batches, so blocking socket calls stay off Swift's cooperative thread
 /// pool. (The queue, the thread, flush and close are `DapperReporting`'s
-/// ``DapperReporting/BatchingReporter``, with the agent's exporter plugged in.) When the queue is full, the agent is unreachable, a write fails or times out, or a
-/// span is too large even shrunk, the span is dropped and the drop is counted by reason in
-/// ``statistics``. A lost connection is made again after 100 ms, then 200 ms, … up to 5 s.
+/// ``DapperReporting/BatchingReporter``, with the agent's exporter plugged in.) When the queue
+/// is full, the agent is unreachable, a write fails or times out, or a span is too large even
+/// shrunk, the span is dropped and the drop is counted by reason in ``statistics``. A lost connection is made again after 100 ms, then 200 ms, … up to 5 s.
 public final class AgentReporter: Reporter {
     /// Limits and timings of the reporter.
     public struct Configuration: Sendable, Hashable {

@@ -1,13 +1,5 @@
 import Dapper
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The pipeline's thread: takes batches from the queue, hands them to the exporter, counts
 /// what it says, and tries retryable failures again after a backoff.
 ///
@@ -52,10 +44,7 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
     func start() throws(ThreadStartError) {
         let name = "dapper-" + exporter.name
         do {
-            try startThread { [self] in
-                setThreadName(name)
-                run()
-            }
+            try startThread(name: name) { [self] in run() }
         } catch {
             exporter.shutdown()
             throw error
@@ -169,21 +158,4 @@ final class ExportLoop<Exporter: SpanExporter>: @unchecked Sendable {
         }
         return handled
     }
-}
-
-/// Names the calling thread (at most 15 bytes show), for `top -H` and debuggers.
-private func setThreadName(_ name: String) {
-    let name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
-    #if canImport(Darwin)
-    _ = pthread_setname_np(name)
-    #else
-    // pthread_setname_np needs _GNU_SOURCE, which Swift's Glibc module lacks; the kernel's
-    // own file for the thread's name does the same.
-    let file = open("/proc/thread-self/comm", O_WRONLY)
-    guard file >= 0 else { return }
-    defer { close(file) }
-    var bytes = Array(name.utf8)
-    bytes.append(UInt8(ascii: "\n"))
-    _ = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
-    #endif
 }

@@ -36,7 +36,4 @@ int dapper_accept(int fd);
 /// `fds[1]` writes. Returns 0, or -1 with errno set.
 int dapper_nonblocking_pipe(int fds[2]);
 
-/// Names the calling thread (15 characters at most are kept), for `top -H` and debuggers.
-void dapper_set_thread_name(const char *name);
-
 #endif
