@@ -31,20 +31,27 @@ final class ReporterCounters: Sendable {
 
     func dropped(_ reason: DropReason, _ count: Int = 1) {
         guard count > 0 else { return }
-        switch reason {
-        case .queueFull: queueFull.add(count, ordering: .relaxed)
-        case .oversize: oversize.add(count, ordering: .relaxed)
-        case .notConnected: notConnected.add(count, ordering: .relaxed)
-        case .writeError: writeError.add(count, ordering: .relaxed)
-        case .closed: closed.add(count, ordering: .relaxed)
-        case .rejected: rejected.add(count, ordering: .relaxed)
-        case .timeout: timeout.add(count, ordering: .relaxed)
-        case .encodingError: encodingError.add(count, ordering: .relaxed)
-        default: otherDrops.withLock { $0[reason, default: 0] += count }
+        if withKnownCounter(reason, { _ = $0.add(count, ordering: .relaxed) }) == nil {
+            otherDrops.withLock { $0[reason, default: 0] += count }
         }
     }
 
-    /// An export is tried again.
+    /// Runs `body` on the counter of one of ``knownDropReasons``; `nil` for any other reason.
+    /// The one place that maps a reason to its counter.
+    private func withKnownCounter<Result>(_ reason: DropReason, _ body: (borrowing Atomic<Int>) -> Result) -> Result? {
+        switch reason {
+        case .queueFull: body(queueFull)
+        case .oversize: body(oversize)
+        case .notConnected: body(notConnected)
+        case .writeError: body(writeError)
+        case .closed: body(closed)
+        case .rejected: body(rejected)
+        case .timeout: body(timeout)
+        case .encodingError: body(encodingError)
+        default: nil
+        }
+    }
+
     func retried() { retries.add(1, ordering: .relaxed) }
 
     var retriesTotal: Int { retries.load(ordering: .relaxed) }
@@ -84,32 +91,19 @@ final class ReporterCounters: Sendable {
     /// Calls `body` with each reason's drops so far (the usual reasons even at 0), without
     /// building a dictionary unless an exporter's own reasons occurred.
     func forEachDrop(_ body: (DropReason, Int) -> Void) {
-        body(.queueFull, queueFull.load(ordering: .relaxed))
-        body(.oversize, oversize.load(ordering: .relaxed))
-        body(.notConnected, notConnected.load(ordering: .relaxed))
-        body(.writeError, writeError.load(ordering: .relaxed))
-        body(.closed, closed.load(ordering: .relaxed))
-        body(.rejected, rejected.load(ordering: .relaxed))
-        body(.timeout, timeout.load(ordering: .relaxed))
-        body(.encodingError, encodingError.load(ordering: .relaxed))
+        for reason in Self.knownDropReasons {
+            body(reason, withKnownCounter(reason) { $0.load(ordering: .relaxed) } ?? 0)
+        }
         let others = otherDrops.withLock { $0 }
         for (reason, count) in others { body(reason, count) }
     }
 
     /// A snapshot; reasons that never occurred are left out.
     var statistics: ReporterStatistics {
-        var dropped = otherDrops.withLock { $0 }
-        let known: [(DropReason, Int)] = [
-            (.queueFull, queueFull.load(ordering: .relaxed)),
-            (.oversize, oversize.load(ordering: .relaxed)),
-            (.notConnected, notConnected.load(ordering: .relaxed)),
-            (.writeError, writeError.load(ordering: .relaxed)),
-            (.closed, closed.load(ordering: .relaxed)),
-            (.rejected, rejected.load(ordering: .relaxed)),
-            (.timeout, timeout.load(ordering: .relaxed)),
-            (.encodingError, encodingError.load(ordering: .relaxed)),
-        ]
-        for (reason, count) in known where count > 0 { dropped[reason] = count }
+        var dropped: [DropReason: Int] = [:]
+        forEachDrop { reason, count in
+            if count > 0 { dropped[reason] = count }
+        }
         return ReporterStatistics(
             reported: reportedCount.load(ordering: .relaxed),
             delivered: deliveredCount.load(ordering: .relaxed),
