@@ -39,26 +39,27 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
-        .target(name: "Dapper"),
-        .target(name: "DapperTesting", dependencies: ["Dapper"]),
+        .target(name: "Dapper", path: "Sources/Core/Dapper"),
+        .target(name: "DapperTesting", dependencies: ["Dapper"], path: "Sources/Core/DapperTesting"),
         // The reporting pipeline (queue, thread, batching, retries, flush and close) that the
         // agent and Zipkin exporters, and anyone's own, plug into.
         .target(
             name: "DapperReporting",
-            dependencies: ["Dapper", .product(name: "CoreMetrics", package: "swift-metrics")]
+            dependencies: ["Dapper", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Sources/Reporting/DapperReporting"
         ),
         .systemLibrary(
-            name: "CProtobufC",
+            name: "CProtobufC", path: "Sources/Wire/CProtobufC",
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
         // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
         // no protobuf compiler.
-        .target(name: "CDapperProto", dependencies: ["CProtobufC"]),
-        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"]),
+        .target(name: "CDapperProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperProto"),
+        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"], path: "Sources/Wire/DapperWire"),
         // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
-        .target(name: "CDapperSocket"),
-        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"]),
+        .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
+        .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"], path: "Sources/Exporters/DapperAgent"),
         // The Zipkin reporter: the one layer with an HTTP client, so that only its users build it.
         .target(
             name: "DapperZipkin",
@@ -68,7 +69,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            path: "Sources/Exporters/DapperZipkin"
         ),
         // The bridge to swift-distributed-tracing, swift-log and swift-service-lifecycle: what
         // makes Hummingbird, AsyncHTTPClient and gRPC code report through Dapper.
@@ -80,7 +82,8 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            path: "Sources/Instrumentation/DapperTracing"
         ),
         // Kratos conventions on top of Hummingbird's own TracingMiddleware.
         .target(
@@ -89,7 +92,8 @@ let package = Package(
                 "Dapper", "DapperTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+            ],
+            path: "Sources/Instrumentation/DapperHummingbird"
         ),
         // gRPC server and client interceptors (grpc-swift-2 has none for tracing).
         .target(
@@ -98,7 +102,8 @@ let package = Package(
                 "Dapper", "DapperTracing",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]
+            ],
+            path: "Sources/Instrumentation/DapperGRPC"
         ),
         // The demo's three services (gateway, user, order) and the collector around them; a
         // library so that the tests run the same services.
@@ -131,7 +136,8 @@ let package = Package(
                 "DapperAgent",
                 "DapperZipkin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/Tools/DapperCommand"
         ),
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
         .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
