@@ -54,9 +54,14 @@ let package = Package(
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
         // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
-        // no protobuf compiler.
-        .target(name: "CDapperProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperProto"),
-        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"], path: "Sources/Wire/DapperWire"),
+        // no protobuf compiler. One target per message set: span.proto (with the well-known
+        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, so that an
+        // agent reporter's user does not compile Zipkin's C.
+        .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
+        .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
+        .target(
+            name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto", "CDapperZipkinProto"],
+            path: "Sources/Wire/DapperWire"),
         // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
         .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"], path: "Sources/Exporters/DapperAgent"),
@@ -150,7 +155,9 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
+        .testTarget(
+            name: "DapperWireTests",
+            dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperZipkinProto", "CProtobufC"]),
         .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
         .testTarget(
             name: "DapperTracingTests",
@@ -191,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto",
+                "Dapper", "DapperReporting", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperZipkinProto",
                 "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

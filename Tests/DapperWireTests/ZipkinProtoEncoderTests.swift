@@ -1,4 +1,4 @@
-import CDapperProto
+import CDapperZipkinProto
 import DapperTesting
 import CProtobufC
 import Dapper

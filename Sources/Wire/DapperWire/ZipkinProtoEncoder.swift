@@ -1,4 +1,4 @@
-import CDapperProto
+import CDapperZipkinProto
 import CProtobufC
 import Dapper
 
