@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
         .library(name: "DapperReporting", targets: ["DapperReporting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
+        .library(name: "DapperZipkinWire", targets: ["DapperZipkinWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
         .library(name: "DapperTracing", targets: ["DapperTracing"]),
@@ -59,9 +60,12 @@ let package = Package(
         // agent reporter's user does not compile Zipkin's C.
         .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
         .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
+        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
+        // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
+        // output, kept out of DapperWire so that the agent reporter does not compile them.
         .target(
-            name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto", "CDapperZipkinProto"],
-            path: "Sources/Wire/DapperWire"),
+            name: "DapperZipkinWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperZipkinProto"],
+            path: "Sources/Wire/DapperZipkinWire"),
         // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
         .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"], path: "Sources/Exporters/DapperAgent"),
@@ -69,7 +73,7 @@ let package = Package(
         .target(
             name: "DapperZipkin",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperWire",
+                "Dapper", "DapperReporting", "DapperZipkinWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -137,7 +141,7 @@ let package = Package(
             name: "DapperCommand",
             dependencies: [
                 "Dapper",
-                "DapperWire",
+                "DapperZipkinWire",
                 "DapperAgent",
                 "DapperZipkin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -155,10 +159,16 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
+        // The fixtures of Tests/Fixtures as spans, and seeded random spans, for the encoders'
+        // and the decoder's tests in three targets.
+        .target(name: "DapperWireTestSupport", dependencies: ["Dapper"], path: "Tests/DapperWireTestSupport"),
+        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "DapperWireTestSupport"]),
         .testTarget(
-            name: "DapperWireTests",
-            dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperZipkinProto", "CProtobufC"]),
-        .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
+            name: "DapperZipkinWireTests",
+            dependencies: [
+                "Dapper", "DapperZipkinWire", "DapperTesting", "DapperWireTestSupport", "CDapperZipkinProto", "CProtobufC",
+            ]),
+        .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperZipkinWire", "DapperAgent", "DapperTesting"]),
         .testTarget(
             name: "DapperTracingTests",
             dependencies: [
@@ -198,8 +208,8 @@ let package = Package(
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperZipkinProto",
-                "CProtobufC",
+                "Dapper", "DapperReporting", "DapperWire", "DapperZipkinWire", "DapperZipkin", "DapperAgent", "DapperTesting",
+                "CDapperZipkinProto", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

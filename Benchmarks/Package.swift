@@ -46,6 +46,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
+                .product(name: "DapperZipkinWire", package: "dapper-swift"),
                 .product(name: "DapperAgent", package: "dapper-swift"),
                 .product(name: "DapperZipkin", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
@@ -68,6 +69,7 @@ let package = Package(
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
+                .product(name: "DapperZipkinWire", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "CallgrindLoops"

@@ -12,6 +12,7 @@ import BenchmarkWorkloads
 import Dapper
 import DapperTracing
 import DapperWire
+import DapperZipkinWire
 import Tracing
 
 /// The same error as DapperBenchmarks' (defined in each executable: see BenchmarkWorkloads).

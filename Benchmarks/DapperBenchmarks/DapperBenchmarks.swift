@@ -15,6 +15,7 @@ import Dapper
 import DapperAgent
 import DapperWire
 import DapperZipkin
+import DapperZipkinWire
 import Dispatch
 import Synchronization
 

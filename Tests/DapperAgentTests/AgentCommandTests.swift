@@ -1,6 +1,7 @@
 import Dapper
 import DapperAgent
 import DapperWire
+import DapperZipkinWire
 import Foundation
 import Testing
 

@@ -3,6 +3,7 @@ import CProtobufC
 import Dapper
 import DapperWire
 import DapperZipkin
+import DapperZipkinWire
 import Foundation
 import Logging
 import Testing

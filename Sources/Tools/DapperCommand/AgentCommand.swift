@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dapper
 import DapperAgent
-import DapperWire
+import DapperZipkinWire
 import DapperZipkin
 
 #if canImport(Glibc)

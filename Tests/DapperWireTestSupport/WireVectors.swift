@@ -3,29 +3,29 @@ import Foundation
 
 /// The `spans` cases of `Tests/Fixtures/legacy-go.json` (produced by the Go original) as
 /// finished spans with the bytes and Zipkin JSON expected of them.
-struct WireVector: Sendable, CustomStringConvertible {
-    var name: String
-    var span: FinishedSpan
+package struct WireVector: Sendable, CustomStringConvertible {
+    package var name: String
+    package var span: FinishedSpan
     /// `span_proto_hex`: what this project must produce.
-    var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// `legacy_span_proto_hex`: what the Go original produced (float tags marked BOOL).
-    var legacyBytes: [UInt8]
+    package var legacyBytes: [UInt8]
     /// `zipkin_expected` as JSON data, when the vector has one.
-    var zipkinJSON: Data?
+    package var zipkinJSON: Data?
 
-    var description: String { name }
+    package var description: String { name }
 }
 
-enum WireVectors {
-    static let url: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // DapperWireTests
+package enum WireVectors {
+    package static let url: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // DapperWireTestSupport
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // package root
         .appendingPathComponent("Tests/Fixtures/legacy-go.json")
         .standardizedFileURL
 
     /// Every span case; empty when the file cannot be read (a test asserts that it can).
-    static let spans: [WireVector] = {
+    package static let spans: [WireVector] = {
         guard let data = try? Data(contentsOf: url),
             let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let entries = root["spans"] as? [[String: Any]]
@@ -78,7 +78,7 @@ enum WireVectors {
     }
 }
 
-func hexBytes(_ hex: String) -> [UInt8] {
+package func hexBytes(_ hex: String) -> [UInt8] {
     var bytes: [UInt8] = []
     var iterator = hex.utf8.makeIterator()
     while let high = iterator.next(), let low = iterator.next() {
@@ -95,6 +95,6 @@ private func hexDigit(_ byte: UInt8) -> UInt8 {
     }
 }
 
-func hex(_ bytes: some Sequence<UInt8>) -> String {
+package func hex(_ bytes: some Sequence<UInt8>) -> String {
     bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
 }

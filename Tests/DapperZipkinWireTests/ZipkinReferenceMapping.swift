@@ -1,5 +1,5 @@
 import Dapper
-import DapperWire
+import DapperZipkinWire
 
 /// The tags and annotations the Zipkin mapping sends (Compatibility §9), worked out the obvious way,
 /// independently of the encoders' scans and hash table: what their output is checked against.

@@ -1,6 +1,7 @@
 import CDapperZipkinProto
 import CProtobufC
 import Dapper
+import DapperWire
 
 /// Encodes finished spans as Zipkin's proto3 `ListOfSpans` (`zipkin.proto`, the body of
 /// `POST /api/v2/spans` with `Content-Type: application/x-protobuf`), through protobuf-c.
@@ -10,9 +11,9 @@ import Dapper
 /// every other tag as text with the last value of a repeated key, one annotation per log
 /// field (`"key : value"`) unless it repeats an earlier one in the same microsecond.
 ///
-/// Like ``SpanEncoder``, an encoder owns its C structs, an arena and the output buffer, and
-/// reuses them: encoding allocates nothing once they have grown to the largest batch. That
-/// makes it single-threaded.
+/// Like ``DapperWire/SpanEncoder``, an encoder owns its C structs, an arena and the output
+/// buffer, and reuses them: encoding allocates nothing once they have grown to the largest
+/// batch. That makes it single-threaded.
 public final class ZipkinProtoEncoder {
     // The buffers are only touched from inside this class's methods, one call at a time (the
     // class is not Sendable), so the per-access exclusivity checks would only cost time.

@@ -1,6 +1,7 @@
 import Dapper
 import DapperTesting
-import DapperWire
+import DapperWireTestSupport
+import DapperZipkinWire
 import Foundation
 import Testing
 

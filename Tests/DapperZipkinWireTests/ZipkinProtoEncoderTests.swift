@@ -1,8 +1,9 @@
 import CDapperZipkinProto
-import DapperTesting
 import CProtobufC
 import Dapper
-import DapperWire
+import DapperTesting
+import DapperWireTestSupport
+import DapperZipkinWire
 import Foundation
 import Testing
 
