@@ -1,4 +1,5 @@
 import Dapper
+import DapperCollector
 import DapperTesting
 import DapperWire
 import DapperWireTestSupport

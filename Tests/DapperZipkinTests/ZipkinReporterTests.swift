@@ -1,7 +1,7 @@
 import CDapperZipkinProto
 import CProtobufC
 import Dapper
-import DapperWire
+import DapperCollector
 import DapperZipkin
 import DapperZipkinWire
 import Foundation

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Dapper
 import DapperAgent
-import DapperZipkinWire
+import DapperCollector
 import DapperZipkin
+import DapperZipkinWire
 
 #if canImport(Glibc)
 import Glibc

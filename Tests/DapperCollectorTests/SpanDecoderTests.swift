@@ -1,4 +1,5 @@
 import Dapper
+import DapperCollector
 import DapperWire
 import DapperWireTestSupport
 import Testing

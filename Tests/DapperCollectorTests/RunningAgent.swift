@@ -1,3 +1,4 @@
+import DapperAgentTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,5 @@
 import Dapper
-import DapperWire
+import DapperAgent
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,7 +9,8 @@ import Musl
 #endif
 
 /// The receiving end of the agent protocol: binds an agent address and decodes the spans
-/// that ``AgentReporter`` (or the Go original) sends there. `dapper agent` is built on it.
+/// that ``DapperAgent/AgentReporter`` (or the Go original) sends there. `dapper agent` is
+/// built on it.
 ///
 /// ```swift
 /// let listener = try AgentListener(dsn: AgentDSN(parsing: "udp://127.0.0.1:6831"))
@@ -33,9 +34,9 @@ import Musl
 ///   (``Statistics/idleConnectionsClosed``);
 /// - when the process is out of descriptors, accepting pauses for
 ///   ``Configuration/acceptBackoff`` after each failure (``Statistics/acceptErrors``);
-/// - a `udp` or `tcp` port already bound by anyone is refused with ``SocketError``
-///   (`EADDRINUSE`): UDP sockets do not set `SO_REUSEADDR`, so no other local process can share
-///   the port and read the spans;
+/// - a `udp` or `tcp` port already bound by anyone is refused with
+///   ``DapperAgent/SocketError`` (`EADDRINUSE`): UDP sockets do not set `SO_REUSEADDR`, so no
+///   other local process can share the port and read the spans;
 /// - a `unixgram` socket file appears with ``Configuration/unixSocketMode`` already set,
 ///   whatever the umask, and no link at its path is followed.
 ///
@@ -67,8 +68,9 @@ public final class AgentListener: Sendable {
     /// where another process still listens is refused, and so is a path that holds anything
     /// but a socket.
     ///
-    /// - Throws: ``SocketError`` when the address cannot be bound: in use (`EADDRINUSE`), not
-    ///   allowed, or ``Configuration/unixSocketMode`` beyond 0o777 (`EINVAL`).
+    /// - Throws: ``DapperAgent/SocketError`` when the address cannot be bound: in use
+    ///   (`EADDRINUSE`), not allowed, or ``Configuration/unixSocketMode`` beyond 0o777
+    ///   (`EINVAL`).
     public init(dsn: AgentDSN, configuration: Configuration = Configuration()) throws(SocketError) {
         self.configuration = configuration
         let socket: Socket

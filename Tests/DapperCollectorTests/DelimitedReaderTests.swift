@@ -1,4 +1,4 @@
-@testable import DapperAgent
+@testable import DapperCollector
 import Testing
 
 @Suite struct DelimitedReaderTests {

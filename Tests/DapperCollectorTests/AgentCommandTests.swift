@@ -1,5 +1,6 @@
 import Dapper
 import DapperAgent
+import DapperAgentTestSupport
 import DapperWire
 import DapperZipkinWire
 import Foundation

@@ -1,4 +1,4 @@
-import CDapperSocket
+import CDapperCollectorSocket
 
 #if canImport(Glibc)
 import Glibc

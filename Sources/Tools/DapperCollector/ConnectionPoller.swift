@@ -1,5 +1,6 @@
-import CDapperSocket
+import CDapperCollectorSocket
 import Dapper
+import DapperAgent
 
 #if canImport(Glibc)
 import Glibc

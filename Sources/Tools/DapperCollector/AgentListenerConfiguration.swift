@@ -1,5 +1,3 @@
-import DapperWire
-
 extension AgentListener {
     /// Options of the listener.
     public struct Configuration: Sendable, Hashable {

@@ -1,6 +1,6 @@
-import CDapperSocket
+import CDapperCollectorSocket
 import Dapper
-import DapperWire
+import DapperAgent
 import Synchronization
 
 #if canImport(Glibc)

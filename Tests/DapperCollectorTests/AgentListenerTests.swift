@@ -1,5 +1,7 @@
 import Dapper
 import DapperAgent
+import DapperAgentTestSupport
+import DapperCollector
 import DapperWire
 import Foundation
 import Testing

@@ -1,3 +1,5 @@
+import DapperAgent
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -3,7 +3,7 @@ import CProtobufC
 import Dapper
 
 /// Decodes `dapper.trace.Span` bytes (`span.proto`, protocol version 1), as the Go original
-/// and ``SpanEncoder`` send them, through protobuf-c.
+/// and ``DapperWire/SpanEncoder`` send them, through protobuf-c.
 ///
 /// Input comes from the network, so every problem is a typed ``SpanDecodingError``: input
 /// over ``maximumSize``, bytes protobuf-c cannot parse, an unknown version, text that is not
@@ -14,8 +14,8 @@ import Dapper
 /// That makes a decoder single-threaded: give each reading thread its own.
 ///
 /// What span.proto does not carry comes back as follows: the context's flags are
-/// ``SpanContext/Flags/sampled`` (only sampled spans are reported), plus
-/// ``SpanContext/Flags/debug`` when the span has the tag `debug = true`; the level is 1.
+/// ``Dapper/SpanContext/Flags/sampled`` (only sampled spans are reported), plus
+/// ``Dapper/SpanContext/Flags/debug`` when the span has the tag `debug = true`; the level is 1.
 /// A float tag the Go original marked `BOOL` (Compatibility §7) is recognised by its 8-byte value and
 /// decoded as a double.
 public final class SpanDecoder {
@@ -167,83 +167,5 @@ public final class SpanDecoder {
         let (sum, overflow2) = scaled.addingReportingOverflow(nanos)
         guard !overflow, !overflow2 else { throw .timeOutOfRange(field: field) }
         return sum
-    }
-}
-
-/// Why bytes could not be decoded as a span.
-public enum SpanDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The input is larger than the decoder accepts.
-    case tooLarge(size: Int, limit: Int)
-    /// protobuf-c could not parse the input as a `dapper.trace.Span`.
-    case malformed
-    /// The span's `version` field is not 1.
-    case unsupportedVersion(Int)
-    /// A text field holds bytes that are not UTF-8.
-    case invalidUTF8(field: String)
-    /// A tag's value has the wrong width for its kind (8 bytes for INT and FLOAT, 1 for BOOL).
-    case invalidTagValue(key: String, kind: Int, length: Int)
-    /// A tag has a kind span.proto does not define.
-    case unknownTagKind(key: String, kind: Int)
-    /// A reference has a type span.proto does not define.
-    case unknownReferenceType(Int)
-    /// A time does not fit in 64-bit nanoseconds.
-    case timeOutOfRange(field: String)
-
-    public var description: String {
-        switch self {
-        case .tooLarge(let size, let limit): "span of \(size) bytes exceeds the \(limit)-byte limit"
-        case .malformed: "bytes are not a dapper.trace.Span message"
-        case .unsupportedVersion(let version): "span protocol version \(version) is not supported (expected 1)"
-        case .invalidUTF8(let field): "field \(field) is not valid UTF-8"
-        case .invalidTagValue(let key, let kind, let length):
-            "tag \"\(key)\" of kind \(kind) has a \(length)-byte value"
-        case .unknownTagKind(let key, let kind): "tag \"\(key)\" has unknown kind \(kind)"
-        case .unknownReferenceType(let type): "reference type \(type) is unknown"
-        case .timeOutOfRange(let field): "\(field) does not fit in 64-bit nanoseconds"
-        }
-    }
-}
-
-/// The memory protobuf-c unpacks into: bump allocation from one block, nothing freed until
-/// the next span. A span larger than the block gets extra blocks, released at the reset.
-final class DecodeArena {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var offset = 0
-    private var overflow: [UnsafeMutableRawPointer] = []
-    private var overflowBytes = 0
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 16)
-    }
-
-    deinit {
-        for block in overflow { block.deallocate() }
-        base.deallocate()
-    }
-
-    func reset() {
-        if !overflow.isEmpty {
-            for block in overflow { block.deallocate() }
-            overflow.removeAll()
-            base.deallocate()
-            capacity = max(capacity * 2, capacity + overflowBytes)
-            base = .allocate(byteCount: capacity, alignment: 16)
-            overflowBytes = 0
-        }
-        offset = 0
-    }
-
-    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
-        let aligned = (size + 15) & ~15
-        if capacity - offset >= aligned {
-            defer { offset += aligned }
-            return base + offset
-        }
-        let block = UnsafeMutableRawPointer.allocate(byteCount: max(aligned, 16), alignment: 16)
-        overflow.append(block)
-        overflowBytes += aligned
-        return block
     }
 }
