@@ -6,6 +6,7 @@
 import Glibc
 #endif
 import Dapper
+import DapperCollector
 import DapperWire
 import DapperZipkinWire
 

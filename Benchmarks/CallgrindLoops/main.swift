@@ -11,7 +11,6 @@ import Glibc
 import BenchmarkWorkloads
 import Dapper
 import DapperTracing
-import DapperWire
 import DapperZipkinWire
 import Tracing
 

@@ -13,6 +13,7 @@ import BenchmarkWorkloads
 import CBenchReader
 import Dapper
 import DapperAgent
+import DapperCollector
 import DapperWire
 import DapperZipkin
 import DapperZipkinWire

@@ -11,6 +11,7 @@ package struct SocketAddress: @unchecked Sendable {
     package var storage = sockaddr_storage()
     package var length: socklen_t = 0
 
+    /// An empty address, for a system call such as `getsockname` to fill.
     package init() {}
 
     package var family: Int32 { Int32(storage.ss_family) }
