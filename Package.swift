@@ -2,11 +2,18 @@
 import PackageDescription
 
 // One module per layer, arrows pointing down (see README, "Layout"):
-//   DapperCommand (the `dapper` executable)  ->  DapperAgent (agent reporter, collector)  ->  DapperReporting
-//   (the reporting pipeline), DapperWire (span.proto through protobuf-c, Zipkin JSON)  ->
-//   Dapper (core, standard library only).
-// A service that just needs the tracer pays nothing for the layers above the core; the wire
-// layer needs Debian's libprotobuf-c-dev and nothing else (the generated C is committed).
+//   Tools:      DapperCommand (the `dapper` executable) -> DapperCollector (AgentListener,
+//               SpanDecoder) -> DapperAgent; DapperCommand -> DapperZipkin too
+//   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter)
+//               -> DapperReporting (the pipeline)
+//   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
+//   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto) -> DapperWire
+//               (span.proto on CDapperSpanProto, which DapperAgent and DapperCollector use)
+//   Core:       Dapper (standard library only)
+// Each side pays only for what it uses: a service that just needs the tracer builds the core;
+// one that reports to the agent builds neither the receiving side (DapperCollector) nor any
+// Zipkin code; the Zipkin reporter builds no collector. The wire layer needs Debian's
+// libprotobuf-c-dev and nothing else (the generated C is committed).
 //
 // Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
 // (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
@@ -17,7 +24,9 @@ let package = Package(
         .library(name: "DapperTesting", targets: ["DapperTesting"]),
         .library(name: "DapperReporting", targets: ["DapperReporting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
+        .library(name: "DapperZipkinWire", targets: ["DapperZipkinWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
+        .library(name: "DapperCollector", targets: ["DapperCollector"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
         .library(name: "DapperTracing", targets: ["DapperTracing"]),
         .library(name: "DapperHummingbird", targets: ["DapperHummingbird"]),
@@ -54,17 +63,26 @@ let package = Package(
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
         // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
-        // no protobuf compiler.
-        .target(name: "CDapperProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperProto"),
-        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperProto"], path: "Sources/Wire/DapperWire"),
-        // sendmmsg/recvmmsg, which Swift's Glibc module does not expose.
+        // no protobuf compiler. One target per message set: span.proto (with the well-known
+        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, so that an
+        // agent reporter's user does not compile Zipkin's C.
+        .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
+        .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
+        .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
+        // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
+        // output, kept out of DapperWire so that the agent reporter does not compile them.
+        .target(
+            name: "DapperZipkinWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperZipkinProto"],
+            path: "Sources/Wire/DapperZipkinWire"),
+        // sendmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
+        // The agent reporter: the client side only (encoding, connection, DSN).
         .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"], path: "Sources/Exporters/DapperAgent"),
         // The Zipkin reporter: the one layer with an HTTP client, so that only its users build it.
         .target(
             name: "DapperZipkin",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperWire",
+                "Dapper", "DapperReporting", "DapperZipkinWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,7 +128,8 @@ let package = Package(
         .target(
             name: "DapperDemoServices",
             dependencies: [
-                "Dapper", "DapperWire", "DapperAgent", "DapperZipkin", "DapperTracing", "DapperHummingbird", "DapperGRPC",
+                "Dapper", "DapperWire", "DapperAgent", "DapperCollector", "DapperZipkin", "DapperTracing", "DapperHummingbird",
+                "DapperGRPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -128,19 +147,28 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The receiving side of the agent protocol (AgentListener, SpanDecoder), for the `dapper`
+        // command and anyone's own collector: a service that only reports spans never builds it.
+        // recvmmsg, accept4 and pipe2, which Swift's Glibc module does not expose.
+        .target(name: "CDapperCollectorSocket", path: "Sources/Tools/CDapperCollectorSocket"),
+        .target(
+            name: "DapperCollector",
+            dependencies: ["Dapper", "DapperWire", "DapperAgent", "CDapperCollectorSocket", "CProtobufC", "CDapperSpanProto"],
+            path: "Sources/Tools/DapperCollector"),
         .executableTarget(
             name: "DapperCommand",
             dependencies: [
                 "Dapper",
-                "DapperWire",
+                "DapperZipkinWire",
                 "DapperAgent",
+                "DapperCollector",
                 "DapperZipkin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/DapperCommand"
         ),
         // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
-        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
+        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire", "DapperCollector"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
         .testTarget(
             name: "DapperReportingTests",
@@ -150,8 +178,28 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperTesting", "CDapperProto", "CProtobufC"]),
-        .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperWire", "DapperAgent", "DapperTesting"]),
+        // The fixtures of Tests/Fixtures as spans, and seeded random spans, for the encoders'
+        // and the decoder's tests in three targets.
+        .target(name: "DapperWireTestSupport", dependencies: ["Dapper"], path: "Tests/DapperWireTestSupport"),
+        // The encoder's tests check what it wrote with the collector's decoder.
+        .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperCollector", "DapperTesting", "DapperWireTestSupport"]),
+        .testTarget(
+            name: "DapperZipkinWireTests",
+            dependencies: [
+                "Dapper", "DapperZipkinWire", "DapperTesting", "DapperWireTestSupport", "CDapperZipkinProto", "CProtobufC",
+            ]),
+        // A started listener, received spans and sample spans, for the reporter's tests (against a
+        // real listener) and the collector's (against real senders).
+        .target(
+            name: "DapperAgentTestSupport", dependencies: ["Dapper", "DapperAgent", "DapperCollector"],
+            path: "Tests/DapperAgentTestSupport"),
+        .testTarget(name: "DapperAgentTests", dependencies: ["Dapper", "DapperAgent", "DapperCollector", "DapperTesting", "DapperAgentTestSupport"]),
+        .testTarget(
+            name: "DapperCollectorTests",
+            dependencies: [
+                "Dapper", "DapperWire", "DapperZipkinWire", "DapperAgent", "DapperCollector", "DapperAgentTestSupport",
+                "DapperWireTestSupport",
+            ]),
         .testTarget(
             name: "DapperTracingTests",
             dependencies: [
@@ -191,8 +239,8 @@ let package = Package(
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperWire", "DapperZipkin", "DapperAgent", "DapperTesting", "CDapperProto",
-                "CProtobufC",
+                "Dapper", "DapperReporting", "DapperZipkinWire", "DapperZipkin", "DapperAgent", "DapperCollector",
+                "DapperTesting", "CDapperZipkinProto", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -46,7 +46,9 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
+                .product(name: "DapperZipkinWire", package: "dapper-swift"),
                 .product(name: "DapperAgent", package: "dapper-swift"),
+                .product(name: "DapperCollector", package: "dapper-swift"),
                 .product(name: "DapperZipkin", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -68,6 +70,8 @@ let package = Package(
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
+                .product(name: "DapperZipkinWire", package: "dapper-swift"),
+                .product(name: "DapperCollector", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "CallgrindLoops"

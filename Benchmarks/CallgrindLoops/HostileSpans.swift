@@ -6,7 +6,9 @@
 import Glibc
 #endif
 import Dapper
+import DapperCollector
 import DapperWire
+import DapperZipkinWire
 
 /// A key of three letters or digits per index: the shortest distinct keys, so that 9 000 tags
 /// fit in one datagram (about 7 bytes each on the wire).

@@ -11,7 +11,7 @@ import Glibc
 import BenchmarkWorkloads
 import Dapper
 import DapperTracing
-import DapperWire
+import DapperZipkinWire
 import Tracing
 
 /// The same error as DapperBenchmarks' (defined in each executable: see BenchmarkWorkloads).

@@ -13,8 +13,10 @@ import BenchmarkWorkloads
 import CBenchReader
 import Dapper
 import DapperAgent
+import DapperCollector
 import DapperWire
 import DapperZipkin
+import DapperZipkinWire
 import Dispatch
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Dapper
+import DapperCollector
 import DapperWire
 
 // One decoder and encoder for the whole run: reusing them is what exercises their arenas

@@ -1,7 +1,8 @@
 import Dapper
 import DapperAgent
+import DapperAgentTestSupport
+import DapperCollector
 import DapperTesting
-import DapperWire
 import Foundation
 import Testing
 
@@ -248,6 +249,16 @@ import Testing
     }
 }
 
+/// Reporter options that retry quickly, so that fault tests finish fast.
+func quickConfiguration(queueCapacity: Int = 4096) -> AgentReporter.Configuration {
+    var configuration = AgentReporter.Configuration()
+    configuration.queueCapacity = queueCapacity
+    configuration.minimumReconnectDelay = .milliseconds(20)
+    configuration.maximumReconnectDelay = .milliseconds(200)
+    return configuration
+}
+
+
 /// What span.proto carries of a span (not the flags' sampled bit or the level).
 struct WireFields: Hashable {
     var service, operation: String
@@ -286,38 +297,4 @@ struct TeeReporter: Reporter {
     func flush(timeout: Duration) async -> FlushResult { await first.flush(timeout: timeout) }
     func close(timeout: Duration) async -> FlushResult { await first.close(timeout: timeout) }
     var statistics: ReporterStatistics { first.statistics }
-}
-
-/// A unixgram socket that is bound but never read: its receive queue fills and senders block.
-final class StalledUnixReader {
-    private(set) var descriptor: Int32
-    let path: String
-
-    init(path: String) throws {
-        self.path = path
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(path.utf8) + [0])
-        }
-        let status = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard status == 0 else { throw POSIXError(.EADDRINUSE) }
-    }
-
-    /// Closes the socket and leaves its file behind, as a process that died would. Closing
-    /// once only matters: a second close could end a descriptor another test has been given
-    /// since, such as an HTTP client's connection.
-    func closeLeavingTheFile() {
-        guard descriptor >= 0 else { return }
-        close(descriptor)
-        descriptor = -1
-    }
-
-    deinit {
-        closeLeavingTheFile()
-        unlink(path)
-    }
 }

@@ -1,30 +1,21 @@
 import Dapper
+import DapperCollector
 import DapperWire
+import DapperWireTestSupport
 import Foundation
 import Testing
 
-/// Writes encoder output for the independent checks of `Scripts/crosscheck-span-proto.py`
-/// (Python's `protobuf` package with code `protoc` generated from Protos/span.proto) and
-/// `Scripts/crosscheck-zipkin.py` (Zipkin's OpenAPI schema and `zipkin.proto`).
+/// Writes encoder output for the independent check of `Scripts/crosscheck-span-proto.py`
+/// (Python's `protobuf` package with code `protoc` generated from Protos/span.proto); the
+/// Zipkin encoders' export is `ZipkinCrossCheckExportTests`, over the same spans.
 ///
 /// Runs when `DAPPER_CROSSCHECK_DIR` names a directory; `Scripts/test` sets it, then runs
 /// the Python check over what was written.
 @Suite struct CrossCheckExportTests {
-    static let directory = ProcessInfo.processInfo.environment["DAPPER_CROSSCHECK_DIR"]
-
-    @Test(.enabled(if: directory != nil))
+    @Test(.enabled(if: CrossCheckSpans.directory != nil))
     func encodedSpansAreWrittenWithTheirFieldsForThePythonDecoder() throws {
-        let directory = try #require(Self.directory)
-        var spans = WireVectors.spans.map(\.span)
-        var random = SplitMix64(seed: 0xC0FFEE)
-        for _ in 0..<300 { spans.append(randomSpan(using: &random)) }
-        // A span shrunk to 32 KiB must still be a valid message.
-        var big = spans[0]
-        for index in 0..<100 {
-            big.logs.append(SpanLog(timestampNanos: Int64(index), fields: [SpanLogField(key: "k", value: String(repeating: "v", count: 700))]))
-        }
-        spans.append(big)
-
+        let directory = try #require(CrossCheckSpans.directory)
+        let spans = CrossCheckSpans.spans()
         let encoder = SpanEncoder()
         for (index, span) in spans.enumerated() {
             let bytes = try encoder.encode(span)
@@ -35,14 +26,6 @@ import Testing
             try json.write(to: URL(fileURLWithPath: "\(directory)/\(name).json"))
         }
         #expect(spans.count > 300)
-
-        // Zipkin: the same spans as one JSON list and one proto3 ListOfSpans, for
-        // Scripts/crosscheck-zipkin.py (the official schema, and zipkin.proto's decoder).
-        var json: [UInt8] = []
-        ZipkinJSONEncoder().appendList(spans, to: &json)
-        try Data(json).write(to: URL(fileURLWithPath: "\(directory)/zipkin-list.json"))
-        let proto = ZipkinProtoEncoder().encodeList(spans)
-        try Data(proto).write(to: URL(fileURLWithPath: "\(directory)/zipkin-list.pb"))
     }
 
     /// The span's fields as the Python side reads them from the message.

@@ -1,6 +1,8 @@
 import Dapper
+import DapperCollector
 import DapperTesting
 import DapperWire
+import DapperWireTestSupport
 import Testing
 
 @Suite struct SpanEncoderTests {

@@ -1,5 +1,6 @@
 import Dapper
 import DapperAgent
+import DapperCollector
 import Foundation
 import Testing
 

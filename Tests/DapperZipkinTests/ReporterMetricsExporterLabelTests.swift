@@ -1,6 +1,7 @@
 import CoreMetrics
 import Dapper
 import DapperAgent
+import DapperCollector
 import DapperZipkin
 import Foundation
 import MetricsTestKit

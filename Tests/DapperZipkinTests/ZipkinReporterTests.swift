@@ -1,8 +1,9 @@
-import CDapperProto
+import CDapperZipkinProto
 import CProtobufC
 import Dapper
-import DapperWire
+import DapperCollector
 import DapperZipkin
+import DapperZipkinWire
 import Foundation
 import Logging
 import Testing

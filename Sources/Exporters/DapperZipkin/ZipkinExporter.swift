@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
-import DapperWire
+import DapperZipkinWire
 import Logging
 import NIOCore
 import NIOHTTP1

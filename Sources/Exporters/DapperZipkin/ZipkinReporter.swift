@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
-import DapperWire
 import Logging
 
 /// Reports spans to Zipkin: `POST /api/v2/spans` with Zipkin v2 JSON or proto3, in batches

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Dapper
 import DapperAgent
-import DapperWire
+import DapperCollector
 import DapperZipkin
+import DapperZipkinWire
 
 #if canImport(Glibc)
 import Glibc

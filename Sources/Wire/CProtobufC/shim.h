@@ -1,3 +1,3 @@
 // The protobuf-c runtime (Debian: libprotobuf-c-dev), which packs and unpacks the
-// messages generated into CDapperProto.
+// messages generated into CDapperSpanProto and CDapperZipkinProto.
 #include <protobuf-c/protobuf-c.h>

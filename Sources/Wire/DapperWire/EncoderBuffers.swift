@@ -4,15 +4,15 @@ import CProtobufC
 ///
 /// Every slot is initialised once (descriptor and defaults) and then overwritten in place,
 /// so encoding a span allocates nothing unless it has more elements than any span before.
-struct MessageArray<Message> {
-    private(set) var structs: UnsafeMutablePointer<Message>
-    private(set) var pointers: UnsafeMutablePointer<UnsafeMutablePointer<Message>?>
+package struct MessageArray<Message> {
+    package private(set) var structs: UnsafeMutablePointer<Message>
+    package private(set) var pointers: UnsafeMutablePointer<UnsafeMutablePointer<Message>?>
     private(set) var capacity: Int
     /// The element count last reserved.
     private(set) var reserved = 0
     private let initialize: (UnsafeMutablePointer<Message>) -> Void
 
-    init(capacity: Int, initialize: @escaping (UnsafeMutablePointer<Message>) -> Void) {
+    package init(capacity: Int, initialize: @escaping (UnsafeMutablePointer<Message>) -> Void) {
         self.initialize = initialize
         self.capacity = capacity
         structs = .allocate(capacity: capacity)
@@ -23,7 +23,7 @@ struct MessageArray<Message> {
     /// Makes room for `count` elements. Growing discards the elements' contents; returns
     /// whether it did.
     @discardableResult
-    mutating func reserve(_ count: Int) -> Bool {
+    package mutating func reserve(_ count: Int) -> Bool {
         reserved = count
         guard count > capacity else { return false }
         deallocate()
@@ -34,7 +34,7 @@ struct MessageArray<Message> {
         return true
     }
 
-    func deallocate() {
+    package func deallocate() {
         structs.deallocate()
         pointers.deallocate()
     }
@@ -57,20 +57,20 @@ struct MessageArray<Message> {
 /// Copies stay where they are until ``reset()``, so a message may point into the arena while
 /// more is copied. When one span needs more than the arena holds, the extra goes to overflow
 /// chunks, and the next reset replaces everything with one arena large enough.
-struct ByteArena {
+package struct ByteArena {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     private var offset = 0
     private var overflow: [UnsafeMutableRawPointer] = []
     /// Bytes handed out since the last reset.
-    private(set) var used = 0
+    package private(set) var used = 0
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
         base = .allocate(byteCount: capacity, alignment: 16)
     }
 
-    mutating func reset() {
+    package mutating func reset() {
         if !overflow.isEmpty {
             for chunk in overflow { chunk.deallocate() }
             overflow.removeAll()
@@ -82,13 +82,13 @@ struct ByteArena {
         used = 0
     }
 
-    func deallocate() {
+    package func deallocate() {
         for chunk in overflow { chunk.deallocate() }
         base.deallocate()
     }
 
     /// Room for `count` bytes, valid until the next reset.
-    mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
+    package mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
         used += count
         if capacity - offset >= count {
             defer { offset += count }
@@ -100,7 +100,7 @@ struct ByteArena {
     }
 
     /// Copies the UTF-8 bytes of the string at `string`, read in place (no retain).
-    mutating func copy(_ string: UnsafePointer<String>) -> ProtobufCBinaryData {
+    package mutating func copy(_ string: UnsafePointer<String>) -> ProtobufCBinaryData {
         let count = string.pointee.utf8.count
         guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
         let destination = take(count)
@@ -118,7 +118,7 @@ struct ByteArena {
     }
 
     /// Copies the UTF-8 bytes of `string`; an empty string gives the empty (omitted) value.
-    mutating func copy(_ string: String) -> ProtobufCBinaryData {
+    package mutating func copy(_ string: String) -> ProtobufCBinaryData {
         let count = string.utf8.count
         guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
         let destination = take(count)
@@ -143,7 +143,7 @@ struct ByteArena {
     }
 
     /// Copies three strings back to back, as one value.
-    mutating func copyJoined(_ first: String, _ second: String, _ third: String) -> ProtobufCBinaryData {
+    package mutating func copyJoined(_ first: String, _ second: String, _ third: String) -> ProtobufCBinaryData {
         let count = first.utf8.count + second.utf8.count + third.utf8.count
         guard count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
         let destination = take(count)
@@ -154,7 +154,7 @@ struct ByteArena {
     }
 
     /// Copies the decimal text of `value`.
-    mutating func copyDecimal(_ value: Int64) -> ProtobufCBinaryData {
+    package mutating func copyDecimal(_ value: Int64) -> ProtobufCBinaryData {
         // At most 20 characters: a sign and 19 digits.
         var digits: (UInt64, UInt64, UInt32) = (0, 0, 0)
         var magnitude = value.magnitude
@@ -177,7 +177,7 @@ struct ByteArena {
     }
 
     /// Copies `value` as 8 big-endian bytes.
-    mutating func copy(bigEndian value: UInt64) -> ProtobufCBinaryData {
+    package mutating func copy(bigEndian value: UInt64) -> ProtobufCBinaryData {
         let destination = take(8)
         destination.storeBytes(of: value.bigEndian, as: UInt64.self)
         return ProtobufCBinaryData(len: 8, data: destination.assumingMemoryBound(to: UInt8.self))

@@ -1,4 +1,4 @@
-import CDapperProto
+import CDapperSpanProto
 import CProtobufC
 import Dapper
 

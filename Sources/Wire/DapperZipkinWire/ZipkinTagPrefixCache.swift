@@ -1,0 +1,71 @@
+import Dapper
+
+/// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
+/// members, for a sender that encodes many spans of one tracer: pass the same cache to
+/// ``ZipkinJSONEncoder/appendList(_:to:prefixCache:)`` call after call.
+///
+/// Not thread-safe: one cache per sending thread. Holding the prefix array keeps its buffer
+/// alive and unchanged (copy on write), which makes its address a sound identity.
+public final class ZipkinTagPrefixCache {
+    private var prefix: [SpanTag] = []
+    private var prefixKeys: [String] = []
+    private var fragment: [UInt8] = []
+    /// The table for a span with many tags, kept for the next such span. Only this class's
+    /// methods touch it, one call at a time (the class is not Sendable), so the per-access
+    /// exclusivity check would only cost time.
+    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
+
+    /// Creates an empty cache.
+    public init() {}
+
+    /// Writes the `tags` member of a span whose prefix is cacheable, and returns `true`;
+    /// returns `false`, writing nothing, when the span has no shared prefix or sets one of its
+    /// keys again (then the last-value rule needs the full path).
+    func write(_ tags: SpanTags, to writer: inout JSONWriter, encoder: ZipkinJSONEncoder) -> Bool {
+        tags.withBuffers { shared, own in
+            guard !shared.isEmpty else { return false }
+            let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
+            if !cached { fill(tags.sharedPrefix, encoder: encoder) }
+            for index in own.indices {
+                let key = own[index].key
+                let length = key.utf8.count
+                if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
+            }
+            var first = true
+            if !fragment.isEmpty {
+                writer.literal(#","tags":{"#)
+                fragment.withUnsafeBufferPointer { writer.raw($0) }
+                first = false
+            }
+            SpanTags.forEachUnique(count: own.count, { own.baseAddress! + $0 }, repeats: &repeats) { tag in
+                writer.literal(first ? #","tags":{"# : #","#)
+                first = false
+                encoder.writeTag(tag, to: &writer)
+            }
+            if !first { writer.byte(UInt8(ascii: "}")) }
+            return true
+        }
+    }
+
+    private func fill(_ prefix: [SpanTag], encoder: ZipkinJSONEncoder) {
+        self.prefix = prefix
+        prefixKeys = prefix.map(\.key)
+        let bound = prefix.reduce(0) { total, tag in
+            if case .string(let text) = tag.value { return total + 8 + 6 * (tag.key.utf8.count + text.utf8.count) }
+            return total + 56 + 6 * tag.key.utf8.count
+        }
+        var bytes = [UInt8](repeating: 0, count: bound)
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            var writer = JSONWriter(buffer.baseAddress!)
+            var first = true
+            SpanTags(prefix).withUniqueTags(repeats: &repeats) { tag in
+                if !first { writer.byte(UInt8(ascii: ",")) }
+                first = false
+                encoder.writeTag(tag, to: &writer)
+            }
+            return writer.count
+        }
+        bytes.removeLast(bound - written)
+        fragment = bytes
+    }
+}
