@@ -8,10 +8,10 @@ import PackageDescription
 // A service that just needs the tracer pays nothing for the layers above the core; the wire
 // layer needs Debian's libprotobuf-c-dev and nothing else (the generated C is committed).
 //
-// The demo (`Examples/`, `bash Scripts/demo`) and the benchmarks (`Benchmarks/`) are packages
-// of their own that depend on this one by path: they use only its public API, and neither of
-// them, nor what only they need (grpc-swift's NIO transport), is a product or dependency of
-// the library.
+// The demo (`Examples/`, `bash Scripts/demo`), the libFuzzer targets (`Fuzz/`, `bash
+// Scripts/fuzz`) and the benchmarks (`Benchmarks/`) are packages of their own that depend on
+// this one by path: they use only its public API, and none of them, nor what only they need
+// (grpc-swift's NIO transport), is a product or dependency of the library.
 //
 // Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
 // (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
@@ -119,8 +119,6 @@ let package = Package(
             ],
             path: "Sources/Tools/DapperCommand"
         ),
-        // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
-        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
         .testTarget(
             name: "DapperReportingTests",
