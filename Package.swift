@@ -15,6 +15,11 @@ import PackageDescription
 // Zipkin code; the Zipkin reporter builds no collector. The wire layer needs Debian's
 // libprotobuf-c-dev and nothing else (the generated C is committed).
 //
+// The demo (`Examples/`, `bash Scripts/demo`), the libFuzzer targets (`Fuzz/`, `bash
+// Scripts/fuzz`) and the benchmarks (`Benchmarks/`) are packages of their own that depend on
+// this one by path: they use only its public API, and none of them, nor what only they need
+// (grpc-swift's NIO transport), is a product or dependency of the library.
+//
 // Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
 // (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
 let package = Package(
@@ -32,7 +37,6 @@ let package = Package(
         .library(name: "DapperHummingbird", targets: ["DapperHummingbird"]),
         .library(name: "DapperGRPC", targets: ["DapperGRPC"]),
         .executable(name: "dapper", targets: ["DapperCommand"]),
-        .executable(name: "dapper-demo", targets: ["DapperDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -45,7 +49,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
-        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         .target(name: "Dapper", path: "Sources/Core/Dapper"),
@@ -123,30 +126,6 @@ let package = Package(
             ],
             path: "Sources/Instrumentation/DapperGRPC"
         ),
-        // The demo's three services (gateway, user, order) and the collector around them; a
-        // library so that the tests run the same services.
-        .target(
-            name: "DapperDemoServices",
-            dependencies: [
-                "Dapper", "DapperWire", "DapperAgent", "DapperCollector", "DapperZipkin", "DapperTracing", "DapperHummingbird",
-                "DapperGRPC",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .executableTarget(
-            name: "DapperDemo",
-            dependencies: [
-                "DapperDemoServices",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         // The receiving side of the agent protocol (AgentListener, SpanDecoder), for the `dapper`
         // command and anyone's own collector: a service that only reports spans never builds it.
         // recvmmsg, accept4 and pipe2, which Swift's Glibc module does not expose.
@@ -167,8 +146,6 @@ let package = Package(
             ],
             path: "Sources/Tools/DapperCommand"
         ),
-        // libFuzzer target for the span context parser: `bash Scripts/fuzz`.
-        .executableTarget(name: "DapperFuzz", dependencies: ["Dapper", "DapperWire", "DapperCollector"]),
         .testTarget(name: "DapperTests", dependencies: ["Dapper", "DapperTesting"]),
         .testTarget(
             name: "DapperReportingTests",
@@ -208,13 +185,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(
-            name: "DapperDemoTests",
-            dependencies: [
-                "Dapper", "DapperDemoServices", "DapperTracing", "DapperGRPC", "DapperHummingbird",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .testTarget(
