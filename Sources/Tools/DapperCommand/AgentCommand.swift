@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import ArgumentParser
 import Dapper
 import DapperAgent
@@ -176,3 +177,4 @@ struct AgentCommand: AsyncParsableCommand {
         return text
     }
 }
+#endif
