@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 import Logging
 
@@ -26,3 +27,4 @@ final class RateLimitedLogger: Sendable {
         logger.log(level: level, "\(suppressed > 0 ? "\(text) (\(suppressed) similar messages suppressed)" : text)")
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 
 /// How a ``ZipkinReporter`` sends spans: where, in which encoding, in what batches, with what
@@ -267,3 +268,4 @@ extension String {
     }
 }
 
+#endif

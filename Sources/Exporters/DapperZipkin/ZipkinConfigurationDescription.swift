@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 
 extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
@@ -19,3 +20,4 @@ extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvert
     /// The same as ``description``: secrets are hidden in debug output too.
     public var debugDescription: String { description }
 }
+#endif

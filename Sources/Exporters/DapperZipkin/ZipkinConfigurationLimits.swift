@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 
 extension ZipkinConfiguration {
@@ -48,3 +49,4 @@ extension ZipkinConfiguration {
     }
 }
 
+#endif

@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 /// An `http://` or `https://` endpoint taken apart: `scheme://userinfo@host:port/path?query`.
 ///
@@ -144,3 +145,4 @@ func base64(_ bytes: some Collection<UInt8>) -> String {
     }
     return String(decoding: output, as: UTF8.self)
 }
+#endif

@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
@@ -204,3 +205,4 @@ final class ZipkinExporter: SpanExporter {
         return .writeError
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
@@ -127,3 +128,4 @@ extension DropReason {
     /// The collector kept answering with 5xx until the batch's tries ran out.
     public static let serverError = DropReason("server_error")
 }
+#endif

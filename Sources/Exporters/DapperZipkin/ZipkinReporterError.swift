@@ -1,3 +1,4 @@
+#if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
 
 /// Why a ``ZipkinReporter`` could not be made.
@@ -14,3 +15,4 @@ public enum ZipkinReporterError: Error, Sendable, Hashable, CustomStringConverti
         }
     }
 }
+#endif

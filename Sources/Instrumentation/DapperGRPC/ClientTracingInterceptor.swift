@@ -1,3 +1,4 @@
+#if GRPC  // a package trait, on by default (README, "Installation")
 import Dapper
 import DapperTracing
 import GRPCCore
@@ -89,3 +90,4 @@ struct SpanEndingBodyParts<Output: Sendable>: AsyncSequence, Sendable {
         }
     }
 }
+#endif

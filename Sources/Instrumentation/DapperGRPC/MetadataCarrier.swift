@@ -1,3 +1,4 @@
+#if GRPC  // a package trait, on by default (README, "Installation")
 import GRPCCore
 import Tracing
 import Instrumentation
@@ -36,3 +37,4 @@ enum RPCTags {
         ]
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if GRPC  // a package trait, on by default (README, "Installation")
 import GRPCCore
 import Synchronization
 import Tracing
@@ -68,3 +69,4 @@ final class RPCSpan: Sendable {
         span.end()
     }
 }
+#endif

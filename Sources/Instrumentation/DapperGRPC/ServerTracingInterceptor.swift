@@ -1,3 +1,4 @@
+#if GRPC  // a package trait, on by default (README, "Installation")
 import Dapper
 import DapperTracing
 import GRPCCore
@@ -75,3 +76,4 @@ public struct ServerTracingInterceptor: ServerInterceptor {
         return response
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird  // a package trait, on by default (README, "Installation")
 import Dapper
 import DapperTracing
 import HTTPTypes
@@ -102,3 +103,4 @@ public struct TraceIDResponseError: HTTPResponseError, CustomStringConvertible, 
 
 /// `kratos-trace-id`, which is a valid field name.
 private let kratosTraceIDField = HTTPField.Name(Propagation.kratosTraceIDKey)!
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird  // a package trait, on by default (README, "Installation")
 import Dapper
 import DapperTracing
 import Hummingbird
@@ -33,3 +34,4 @@ public struct TracerSelectionMiddleware<Context: RequestContext>: RouterMiddlewa
         return try await ServiceContext.withValue(serviceContext) { try await next(request, context) }
     }
 }
+#endif

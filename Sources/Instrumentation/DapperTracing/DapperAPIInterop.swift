@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Instrumentation
 
@@ -133,3 +134,4 @@ public struct UnsampledTrace: Trace, Hashable {
 
     public func finish(error: (any Error)?) {}
 }
+#endif

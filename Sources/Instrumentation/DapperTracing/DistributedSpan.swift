@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Instrumentation
 import Tracing
@@ -142,3 +143,4 @@ extension SpanAttribute {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Instrumentation
 import Synchronization
@@ -287,3 +288,4 @@ extension Dapper.SpanKind {
         }
     }
 }
+#endif

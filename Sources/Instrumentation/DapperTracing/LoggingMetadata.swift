@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Instrumentation
 import Logging
@@ -26,3 +27,4 @@ extension Logger.MetadataProvider {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 
 /// The header formats the bridge reads and writes.
@@ -216,3 +217,4 @@ enum TraceHeaders {
             + (context.isSampled || context.isDebug ? "-01" : "-00")
     }
 }
+#endif

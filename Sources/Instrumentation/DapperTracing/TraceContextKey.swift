@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Instrumentation
 
@@ -103,3 +104,4 @@ extension ServiceContext {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 import Dapper
 import Logging
 import ServiceLifecycle
@@ -60,3 +61,4 @@ public struct DapperTracerService: Service {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if DistributedTracing  // a package trait, on by default (README, "Installation")
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -73,3 +74,4 @@ enum UnsampledContextCache {
         return key
     }()
 }
+#endif

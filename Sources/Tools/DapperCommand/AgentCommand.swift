@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import ArgumentParser
 import Dapper
 import DapperAgent
@@ -177,3 +178,4 @@ struct AgentCommand: AsyncParsableCommand {
         return text
     }
 }
+#endif

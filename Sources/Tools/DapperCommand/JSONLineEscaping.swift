@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import Dapper
 
 extension TerminalEscaping {
@@ -34,3 +35,4 @@ extension TerminalEscaping {
         bytes = result
     }
 }
+#endif

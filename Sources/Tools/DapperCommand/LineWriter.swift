@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import Dapper
 
 #if canImport(Glibc)
@@ -169,3 +170,4 @@ final class LineWriter: @unchecked Sendable {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import Dapper
 
 /// Messages about bad input for standard error, at most `perSecond` lines a second for each
@@ -67,3 +68,4 @@ final class RateLimitedWarnings: Sendable {
         writer.write("dapper agent: suppressed \(window.suppressed) more \(reason) messages")
     }
 }
+#endif

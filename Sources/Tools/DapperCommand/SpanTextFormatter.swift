@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import Dapper
 
 #if canImport(Glibc)
@@ -62,3 +63,4 @@ enum SpanTextFormatter {
             + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
     }
 }
+#endif

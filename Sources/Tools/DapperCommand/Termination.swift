@@ -1,3 +1,4 @@
+#if Command  // a package trait, on by default (README, "Installation")
 import Dapper
 import Synchronization
 
@@ -69,3 +70,4 @@ enum Termination: String {
         }
     }
 }
+#endif
