@@ -38,6 +38,35 @@ let package = Package(
         .library(name: "DapperGRPC", targets: ["DapperGRPC"]),
         .executable(name: "dapper", targets: ["DapperCommand"]),
     ],
+    // Each integration that needs packages of its own is a trait, on by default as swift-otel's
+    // exporters are; a package that turns one off (`traits: []` on its `.package` line) never
+    // fetches that integration's packages (README, "Installation").
+    traits: [
+        .trait(
+            name: "Zipkin",
+            description: "DapperZipkin, the Zipkin reporter: AsyncHTTPClient, SwiftNIO, swift-log."
+        ),
+        .trait(
+            name: "DistributedTracing",
+            description: "DapperTracing, the swift-distributed-tracing bridge: swift-distributed-tracing, swift-log, swift-service-lifecycle."
+        ),
+        .trait(
+            name: "Hummingbird",
+            description: "DapperHummingbird, middleware for Hummingbird 2.",
+            enabledTraits: ["DistributedTracing"]
+        ),
+        .trait(
+            name: "GRPC",
+            description: "DapperGRPC, interceptors for grpc-swift-2.",
+            enabledTraits: ["DistributedTracing"]
+        ),
+        .trait(
+            name: "Command",
+            description: "The dapper command-line tool (the agent): swift-argument-parser, and the Zipkin trait.",
+            enabledTraits: ["Zipkin"]
+        ),
+        .default(enabledTraits: ["Zipkin", "DistributedTracing", "Hummingbird", "GRPC", "Command"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -86,10 +115,10 @@ let package = Package(
             name: "DapperZipkin",
             dependencies: [
                 "Dapper", "DapperReporting", "DapperZipkinWire",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Zipkin"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Zipkin"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Zipkin"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["Zipkin"])),
             ],
             path: "Sources/Exporters/DapperZipkin"
         ),
@@ -99,10 +128,10 @@ let package = Package(
             name: "DapperTracing",
             dependencies: [
                 "Dapper",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["DistributedTracing"])),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["DistributedTracing"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["DistributedTracing"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["DistributedTracing"])),
             ],
             path: "Sources/Instrumentation/DapperTracing"
         ),
@@ -111,8 +140,8 @@ let package = Package(
             name: "DapperHummingbird",
             dependencies: [
                 "Dapper", "DapperTracing",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
             ],
             path: "Sources/Instrumentation/DapperHummingbird"
         ),
@@ -121,8 +150,8 @@ let package = Package(
             name: "DapperGRPC",
             dependencies: [
                 "Dapper", "DapperTracing",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: .when(traits: ["GRPC"])),
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["GRPC"])),
             ],
             path: "Sources/Instrumentation/DapperGRPC"
         ),
@@ -142,7 +171,7 @@ let package = Package(
                 "DapperAgent",
                 "DapperCollector",
                 "DapperZipkin",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Command"])),
             ],
             path: "Sources/Tools/DapperCommand"
         ),
