@@ -1,7 +1,7 @@
 /// Where a span context travels between processes: anything with string key/value pairs.
 ///
-/// Ready carriers: ``HTTPHeadersCarrier`` (case-insensitive names), ``GRPCMetadataCarrier``
-/// and `[String: String]`. Conform your own request type to inject and extract directly.
+/// Ready carriers: ``HTTPHeadersCarrier`` (case-insensitive names) and ``DictionaryCarrier``
+/// (exact keys). Conform your own request type to inject and extract directly.
 public protocol Carrier {
     /// The value stored under `key`, if any.
     func get(_ key: String) -> String?

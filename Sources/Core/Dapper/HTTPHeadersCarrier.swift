@@ -38,7 +38,7 @@ public struct HTTPHeadersCarrier: Carrier, Sendable, Hashable {
 }
 
 /// ASCII case-insensitive equality without allocating.
-func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
+private func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
     guard lhs.utf8.count == rhs.utf8.count else { return false }
     return lhs.utf8.elementsEqual(rhs.utf8) { a, b in
         a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
