@@ -13,7 +13,7 @@ import BenchmarkWorkloads
 import CBenchReader
 import Dapper
 import DapperAgent
-import DapperWire
+@_spi(Benchmarks) import DapperWire  // ZipkinTagPrefixCache, as the Zipkin reporter encodes
 import DapperZipkin
 import Dispatch
 import Synchronization

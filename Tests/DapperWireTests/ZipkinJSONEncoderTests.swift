@@ -1,6 +1,6 @@
 import Dapper
 import DapperTesting
-import DapperWire
+@_spi(Benchmarks) import DapperWire  // ZipkinTagPrefixCache
 import Foundation
 import Testing
 

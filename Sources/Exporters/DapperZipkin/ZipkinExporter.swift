@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
-import DapperWire
+@_spi(Benchmarks) import DapperWire  // ZipkinTagPrefixCache: this exporter encodes as a sending thread
 import Logging
 import NIOCore
 import NIOHTTP1
