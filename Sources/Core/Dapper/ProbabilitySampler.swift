@@ -19,15 +19,21 @@ public struct ProbabilitySampler: Sampler {
 
     /// Creates the sampler.
     ///
+    /// - Parameter probability: in (0, 1]; values outside are clamped to that range (0 becomes
+    ///   the smallest positive Float, so that the once-a-second rule still holds).
+    public init(probability: Float = ProbabilitySampler.defaultProbability) {
+        self.init(probability: probability, unixSeconds: nil, random: nil)
+    }
+
+    /// Creates the sampler with its clock and its random source replaced, for the tests.
+    ///
     /// - Parameters:
-    ///   - probability: in (0, 1]; values outside are clamped to that range (0 becomes the
-    ///     smallest positive Float, so that the once-a-second rule still holds).
-    ///   - unixSeconds: the current Unix second; inject a fake in tests.
-    ///   - random: a uniform value in `0 ..< 1`; inject a fake in tests.
-    public init(
-        probability: Float = ProbabilitySampler.defaultProbability,
-        unixSeconds: (@Sendable () -> Int64)? = nil,
-        random: (@Sendable () -> Float)? = nil
+    ///   - unixSeconds: the current Unix second; the coarse wall clock when `nil`.
+    ///   - random: a uniform value in `0 ..< 1`; the per-thread generator when `nil`.
+    package init(
+        probability: Float,
+        unixSeconds: (@Sendable () -> Int64)?,
+        random: (@Sendable () -> Float)?
     ) {
         self.probability = probability.isNaN ? Self.defaultProbability : min(max(probability, .leastNonzeroMagnitude), 1)
         self.slots = Slots()
@@ -48,7 +54,7 @@ public struct ProbabilitySampler: Sampler {
     }
 
     /// Jenkins' one-at-a-time hash over the UTF-8 bytes, as the original computes it.
-    public static func oneAtATimeHash(_ string: String) -> UInt32 {
+    package static func oneAtATimeHash(_ string: String) -> UInt32 {
         var hash: UInt32 = 0
         for byte in string.utf8 {
             hash &+= UInt32(byte)

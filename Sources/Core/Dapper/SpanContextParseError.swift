@@ -11,7 +11,7 @@ public enum SpanContextParseError: Error, Hashable, Sendable, CustomStringConver
     case zeroID
 
     /// Whether the value is malformed (as opposed to empty, or well-formed with a zero ID).
-    public var isMalformed: Bool {
+    package var isMalformed: Bool {
         switch self {
         case .missingFields, .invalidNumber: true
         case .empty, .zeroID: false

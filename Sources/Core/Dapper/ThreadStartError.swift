@@ -12,7 +12,7 @@ public struct ThreadStartError: Error, Sendable, Hashable, CustomStringConvertib
     public var code: Int32
 
     /// Creates an error for a `pthread_create` result.
-    public init(code: Int32) { self.code = code }
+    package init(code: Int32) { self.code = code }
 
     public var description: String { "cannot start a thread: \(String(cString: strerror(code)))" }
 }

@@ -14,7 +14,7 @@ public struct SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     public var detail: String
 
     /// Creates an error.
-    public init(_ operation: String, code: Int32, detail: String = "") {
+    package init(_ operation: String, code: Int32, detail: String = "") {
         self.operation = operation
         self.code = code
         self.detail = detail

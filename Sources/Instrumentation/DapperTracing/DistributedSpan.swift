@@ -18,7 +18,7 @@ import Tracing
 /// - `end(at:)` finishes the Dapper span at that instant; a second `end` does nothing.
 public struct DapperDistributedSpan: Tracing.Span {
     /// The Dapper span; ``DapperSpan/noop`` when the span is not recorded.
-    public let span: DapperSpan
+    package let span: DapperSpan
     private let unrecordedName: String
     public let context: ServiceContext
     /// An unsampled root's context, which `end` gives back to ``UnsampledContextCache``.

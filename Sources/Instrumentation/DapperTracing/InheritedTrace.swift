@@ -8,41 +8,41 @@ import Dapper
 /// has ended, as on any finished span), except that it continues its trace after its end: its
 /// ``context`` is still its context, so `injectTrace` propagates it, and ``fork(_:_:)`` and
 /// ``follow(_:_:)`` still make children of it, as the bridge's own spans in such a task are.
-public struct InheritedTrace: Trace, Hashable {
+struct InheritedTrace: Trace, Hashable {
     /// The span.
-    public let span: DapperSpan
+    let span: DapperSpan
 
     init(_ span: DapperSpan) {
         self.span = span
     }
 
-    public var context: SpanContext? { span.contextEvenIfFinished }
+    var context: SpanContext? { span.contextEvenIfFinished }
 
-    public func fork(_ serviceName: String, _ operationName: String) -> InheritedTrace {
+    func fork(_ serviceName: String, _ operationName: String) -> InheritedTrace {
         InheritedTrace(span.child(operationName, kind: .client, startWallNanos: { nil }))
     }
 
-    public func follow(_ serviceName: String, _ operationName: String) -> InheritedTrace {
+    func follow(_ serviceName: String, _ operationName: String) -> InheritedTrace {
         InheritedTrace(span.child(operationName, kind: .producer, startWallNanos: { nil }))
     }
 
     @discardableResult
-    public func setTag(_ tag: SpanTag) -> InheritedTrace {
+    func setTag(_ tag: SpanTag) -> InheritedTrace {
         span.setTag(tag)
         return self
     }
 
     @discardableResult
-    public func setLog(_ fields: SpanLogFields) -> InheritedTrace {
+    func setLog(_ fields: SpanLogFields) -> InheritedTrace {
         span.setLog(fields)
         return self
     }
 
-    public func setTitle(_ operationName: String) { span.setTitle(operationName) }
+    func setTitle(_ operationName: String) { span.setTitle(operationName) }
 
-    public func visit(_ body: (_ key: String, _ value: String) -> Void) {
+    func visit(_ body: (_ key: String, _ value: String) -> Void) {
         if let context { body(Propagation.kratosTraceIDKey, context.description) }
     }
 
-    public func finish(error: (any Error)?) { span.finish(error: error) }
+    func finish(error: (any Error)?) { span.finish(error: error) }
 }

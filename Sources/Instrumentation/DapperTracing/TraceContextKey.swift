@@ -31,7 +31,7 @@ extension ServiceContext {
     /// request's headers; `nil` if none.
     ///
     /// An unsampled span reports the context it continues (see ``DapperDistributedTracer``).
-    public var dapperSpanContext: SpanContext? {
+    package var dapperSpanContext: SpanContext? {
         switch self[DapperTraceKey.self] {
         case .span(let span): span.contextEvenIfFinished
         case .propagated(let context): context.isDecisionOnly ? nil : context.spanContext

@@ -1,7 +1,7 @@
 import Dapper
 
 /// Why a header present in a request could not be continued.
-public enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `kratos-trace-id` does not parse (Compatibility §1).
     case kratos(SpanContextParseError)
     /// A B3 header (named) is malformed.
@@ -11,7 +11,7 @@ public enum TraceHeaderError: Error, Hashable, Sendable, CustomStringConvertible
 
     /// The problem, with at most the first 64 characters of the peer's value, control
     /// characters escaped, so that a hostile header can neither flood nor forge a log line.
-    public var description: String {
+    package var description: String {
         switch self {
         case .kratos(let error): "malformed kratos-trace-id: \(error)"
         case .b3(let header, let value): "malformed \(header): \(Self.excerpt(value))"

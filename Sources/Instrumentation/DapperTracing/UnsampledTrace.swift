@@ -10,12 +10,12 @@ import Dapper
 /// ``Dapper/DapperSpan/maxLevel`` gives a no-op child, which has no context and injects
 /// nothing. (The 1024-children guard needs a count kept per span, which a span without
 /// storage does not have; an unsampled child costs no memory, so nothing needs bounding.)
-public struct UnsampledTrace: Trace, Hashable {
+package struct UnsampledTrace: Trace, Hashable {
     /// `nil` for the no-op child of a parent too deep.
     private let spanContext: SpanContext?
 
     /// A span with `context`, whose flags should have neither sampled nor debug set.
-    public init(_ context: SpanContext) {
+    package init(_ context: SpanContext) {
         spanContext = context
     }
 
@@ -23,10 +23,10 @@ public struct UnsampledTrace: Trace, Hashable {
         spanContext = nil
     }
 
-    public var context: SpanContext? { spanContext }
+    package var context: SpanContext? { spanContext }
 
-    public func fork(_ serviceName: String, _ operationName: String) -> UnsampledTrace { child() }
-    public func follow(_ serviceName: String, _ operationName: String) -> UnsampledTrace { child() }
+    package func fork(_ serviceName: String, _ operationName: String) -> UnsampledTrace { child() }
+    package func follow(_ serviceName: String, _ operationName: String) -> UnsampledTrace { child() }
 
     private func child() -> UnsampledTrace {
         guard let spanContext, spanContext.level <= DapperSpan.maxLevel else { return UnsampledTrace(noop: ()) }
@@ -40,14 +40,14 @@ public struct UnsampledTrace: Trace, Hashable {
     }
 
     @discardableResult
-    public func setTag(_ tag: SpanTag) -> UnsampledTrace { self }
+    package func setTag(_ tag: SpanTag) -> UnsampledTrace { self }
     @discardableResult
-    public func setLog(_ fields: SpanLogFields) -> UnsampledTrace { self }
-    public func setTitle(_ operationName: String) {}
+    package func setLog(_ fields: SpanLogFields) -> UnsampledTrace { self }
+    package func setTitle(_ operationName: String) {}
 
-    public func visit(_ body: (_ key: String, _ value: String) -> Void) {
+    package func visit(_ body: (_ key: String, _ value: String) -> Void) {
         if let spanContext { body(Propagation.kratosTraceIDKey, spanContext.description) }
     }
 
-    public func finish(error: (any Error)?) {}
+    package func finish(error: (any Error)?) {}
 }
