@@ -7,7 +7,7 @@
 // `CustomStringConvertible` the optimiser can no longer resolve), which would move every
 // figure in BENCHMARKS.md.
 
-import Dapper
+@_spi(Benchmarks) import Dapper  // the tracer without its span pool (makeTracer(usesSpanPool: false))
 import Tracing
 
 /// Fixed default tags, as the original's environment would give them: no lookup of the

@@ -11,7 +11,7 @@ import Glibc
 import BenchmarkWorkloads
 import Dapper
 import DapperTracing
-import DapperZipkinWire
+@_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache, as the Zipkin reporter encodes
 import Tracing
 
 /// The same error as DapperBenchmarks' (defined in each executable: see BenchmarkWorkloads).

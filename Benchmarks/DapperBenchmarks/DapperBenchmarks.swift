@@ -16,7 +16,7 @@ import DapperAgent
 import DapperCollector
 import DapperWire
 import DapperZipkin
-import DapperZipkinWire
+@_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache, as the Zipkin reporter encodes
 import Dispatch
 import Synchronization
 

@@ -56,8 +56,8 @@ import Darwin
 
     @Test func noopTracerExtractsANoOpSpanInsteadOfFailing() throws {
         let tracer = NoopTracer()
-        #expect(try tracer.extract(from: ["kratos-trace-id": "1:2:0:1"]).isNoop)
-        #expect(try tracer.extract(from: [String: String]()).isNoop)
+        #expect(try tracer.extract(from: DictionaryCarrier(["kratos-trace-id": "1:2:0:1"])).isNoop)
+        #expect(try tracer.extract(from: DictionaryCarrier()).isNoop)
     }
 
     @Test func noopTracerInjectsNothing() {
@@ -78,10 +78,10 @@ import Darwin
             guard globalTracer is NoopTracer else { exit(2) }
             let trace = newTrace("op")
             guard trace.context == nil else { exit(3) }
-            var headers: [String: String] = [:]
+            var headers = DictionaryCarrier()
             injectTrace(trace, into: &headers)
-            guard headers.isEmpty else { exit(4) }
-            let extracted = try? extractTrace(from: ["kratos-trace-id": "1:2:0:1"])
+            guard headers.values.isEmpty else { exit(4) }
+            let extracted = try? extractTrace(from: DictionaryCarrier(["kratos-trace-id": "1:2:0:1"]))
             guard let extracted, extracted.context == nil else { exit(5) }
             guard withTrace("op", { $0.context }) == nil else { exit(6) }
             guard await flushGlobalTracer().isComplete, await closeGlobalTracer().isComplete else { exit(7) }
@@ -129,15 +129,15 @@ import Darwin
 
     @Test func extractTraceGoesThroughTheGlobalTracer() throws {
         let (_, reporter) = Self.makeGlobal()
-        let trace = try extractTrace(from: ["kratos-trace-id": "3e8:7d0:0:1"])
+        let trace = try extractTrace(from: DictionaryCarrier(["kratos-trace-id": "3e8:7d0:0:1"]))
         let context = try #require(trace.context)
         #expect(context.traceID == 0x3E8)
         #expect(context.parentID == 0x7D0)
         trace.setTitle("/served")
         trace.finish()
         #expect(reporter.inner.spans.map(\.operationName) == ["/served"])
-        #expect(throws: ExtractError.notFound) { try extractTrace(from: [String: String]()) }
-        #expect(throws: ExtractError.malformed(.zeroID)) { try extractTrace(from: ["kratos-trace-id": "0:0:0:0"]) }
+        #expect(throws: ExtractError.notFound) { try extractTrace(from: DictionaryCarrier()) }
+        #expect(throws: ExtractError.malformed(.zeroID)) { try extractTrace(from: DictionaryCarrier(["kratos-trace-id": "0:0:0:0"])) }
     }
 
     @Test func withTraceOutsideAnyTraceStartsANewTraceOfTheGlobalTracer() throws {

@@ -1,4 +1,4 @@
-import Dapper
+@_spi(Benchmarks) import Dapper  // the tracer without its span pool
 import DapperTesting
 import Foundation
 import Synchronization

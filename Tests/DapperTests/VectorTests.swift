@@ -74,7 +74,7 @@ import Testing
     @Test(arguments: Vectors.spans)
     func spanContextStringIsAcceptedByExtract(_ vector: SpanVector) throws {
         let (tracer, _) = makeTracer()
-        let span = try tracer.extract(from: ["kratos-trace-id": vector.contextString])
+        let span = try tracer.extract(from: DictionaryCarrier(["kratos-trace-id": vector.contextString]))
         let context = try #require(span.context)
         #expect(context.traceID == vector.traceID)
         #expect(context.parentID == vector.spanID)

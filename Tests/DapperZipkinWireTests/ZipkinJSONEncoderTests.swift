@@ -1,7 +1,7 @@
 import Dapper
 import DapperTesting
 import DapperWireTestSupport
-import DapperZipkinWire
+@_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache
 import Foundation
 import Testing
 

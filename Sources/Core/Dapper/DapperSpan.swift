@@ -188,7 +188,7 @@ public struct DapperSpan: Trace, Hashable {
     /// Ends the span at an explicit wall-clock instant, in nanoseconds since the Unix epoch
     /// (for instrumentation APIs that pass the end time); see ``finish(error:)``. An end before
     /// the start gives a duration of 0.
-    public func finish(error: (any Error)?, endTimeNanos: Int64?) {
+    package func finish(error: (any Error)?, endTimeNanos: Int64?) {
         // The error's description is user code: never run it under the span's lock, where
         // code that reads this span (a logger adding trace metadata, say) would deadlock.
         var errorText: (message: String, stack: String?)? = nil

@@ -28,14 +28,28 @@ public final class DapperTracer: Tracer {
     ///   - sampler: the legacy probability sampler by default; ``AlwaysSampler`` disables
     ///     sampling (every trace sampled with probability 1).
     ///   - defaultTags: `region`, `zone`, `hostname` and `ip` from the environment by default.
-    ///   - usesSpanPool: recycle span storage (the default). Turning it off allocates each
-    ///     span anew; it exists to measure what the pool buys.
-    public init(
+    public convenience init(
         serviceName: String? = nil,
         reporter: any Reporter,
         sampler: any Sampler = ProbabilitySampler(),
-        defaultTags: [SpanTag] = DefaultTags.fromEnvironment(),
-        usesSpanPool: Bool = true
+        defaultTags: [SpanTag] = DefaultTags.fromEnvironment()
+    ) {
+        self.init(serviceName: serviceName, reporter: reporter, sampler: sampler, defaultTags: defaultTags, usesSpanPool: true)
+    }
+
+    /// Creates a tracer that recycles span storage or, with `usesSpanPool` false, allocates
+    /// each span anew.
+    ///
+    /// SPI rather than public: turning the pool off only serves to measure what the pool buys
+    /// (the Benchmarks package's unpooled loop, BENCHMARKS.md), and the Benchmarks package
+    /// cannot see `package` declarations.
+    @_spi(Benchmarks)
+    public init(
+        serviceName: String?,
+        reporter: any Reporter,
+        sampler: any Sampler,
+        defaultTags: [SpanTag],
+        usesSpanPool: Bool
     ) {
         self.serviceName = serviceName ?? DefaultTags.serviceNameFromEnvironment()
         self.reporter = reporter
@@ -129,19 +143,4 @@ public final class DapperTracer: Tracer {
     func recycle(_ storage: SpanStorage) {
         if usesSpanPool { SpanPool.recycle(storage) }
     }
-}
-
-/// A tracer that records nothing: every span is ``DapperSpan/noop``. The process-wide tracer
-/// until ``setGlobalTracer(_:)`` is called.
-public struct NoopTracer: Tracer {
-    /// Creates the tracer.
-    public init() {}
-
-    public func new(_ operationName: String, debug: Bool) -> DapperSpan { .noop }
-
-    /// Returns the no-op span: a service without tracing still serves traced requests.
-    public func extract(from carrier: some Carrier) throws(ExtractError) -> DapperSpan { .noop }
-
-    public func flush(timeout: Duration) async -> FlushResult { FlushResult() }
-    public func close(timeout: Duration) async -> FlushResult { FlushResult() }
 }

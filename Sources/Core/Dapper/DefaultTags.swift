@@ -21,7 +21,7 @@ public enum DefaultTags {
     }
 
     /// The service name from env `APP_ID`, else the executable's name.
-    public static func serviceNameFromEnvironment() -> String {
+    package static func serviceNameFromEnvironment() -> String {
         if let appID = environment("APP_ID") { return appID }
         let executable = CommandLine.arguments.first ?? ""
         return executable.split(separator: "/").last.map(String.init) ?? "unknown"

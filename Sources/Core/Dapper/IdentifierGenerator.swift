@@ -4,10 +4,10 @@
 /// hosts saw collisions every few minutes. Here an identifier is a uniformly random,
 /// non-zero 64-bit value from a per-thread generator seeded once from the system's secure
 /// source: no lock and no system call per identifier.
-public enum IdentifierGenerator {
+package enum IdentifierGenerator {
     /// A new random, non-zero 64-bit identifier.
     @inline(__always)
-    public static func next() -> UInt64 {
+    package static func next() -> UInt64 {
         let state = ThreadLocalState.current
         while true {
             let value = state.pointee.random.next()

@@ -112,9 +112,3 @@ extension Trace {
         setLog(SpanLogFields(SpanLogField(key: key, value: value)))
     }
 }
-
-/// An error that carries a stack trace: ``Trace/finish(error:)`` logs it as `stack`.
-public protocol StackTraceCarryingError: Error {
-    /// The stack trace, as text.
-    var stackTrace: String { get }
-}

@@ -14,13 +14,12 @@ public struct SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     public var detail: String
 
     /// Creates an error.
-    public init(_ operation: String, code: Int32, detail: String = "") {
+    package init(_ operation: String, code: Int32, detail: String = "") {
         self.operation = operation
         self.code = code
         self.detail = detail
     }
 
-    /// The failure of the system call just made, with the `errno` it set.
     package static func last(_ operation: String, detail: String = "") -> SocketError {
         SocketError(operation, code: errno, detail: detail)
     }

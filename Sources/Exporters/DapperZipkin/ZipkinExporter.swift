@@ -2,7 +2,7 @@
 import AsyncHTTPClient
 import Dapper
 import DapperReporting
-import DapperZipkinWire
+@_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache: this exporter encodes as a sending thread
 import Logging
 import NIOCore
 import NIOHTTP1

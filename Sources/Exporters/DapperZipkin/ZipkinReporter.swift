@@ -123,9 +123,4 @@ public final class ZipkinReporter: Reporter {
         return transport
     }
 }
-
-extension DropReason {
-    /// The collector kept answering with 5xx until the batch's tries ran out.
-    public static let serverError = DropReason("server_error")
-}
 #endif

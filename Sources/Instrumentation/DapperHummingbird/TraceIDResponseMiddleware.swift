@@ -45,7 +45,7 @@ public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddlewa
         let traceID = ServiceContext.current?.dapperSpanContext?.description
         do {
             var response = try await next(request, context)
-            if let traceID { response.headers[kratosTraceIDField] = traceID }
+            if let traceID { response.headers[.kratosTraceID] = traceID }
             return response
         } catch let error as any HTTPResponseError where answersErrors {
             var response: Response
@@ -58,7 +58,7 @@ public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddlewa
             if error.status.code >= 500, let span = ServiceContext.current?.dapperSpan {
                 span.recordError(SpanLogFields(SpanLogField(key: "message", value: String(describing: error))), atWallNanos: nil)
             }
-            if let traceID { response.headers[kratosTraceIDField] = traceID }
+            if let traceID { response.headers[.kratosTraceID] = traceID }
             return response
         } catch {
             throw Self.carrying(traceID, error)
@@ -72,35 +72,9 @@ public struct TraceIDResponseMiddleware<Context: RequestContext>: RouterMiddlewa
     }
 }
 
-/// An error thrown by a route, on its way out with the request's trace: it answers as the
-/// route's error would, with the `kratos-trace-id` header added (see
-/// ``TraceIDResponseMiddleware``).
-public struct TraceIDResponseError: HTTPResponseError, CustomStringConvertible, WrappingError {
-    /// The error the route threw.
-    public let underlying: any Error
-    /// The context text answered in `kratos-trace-id`.
-    public let traceID: String
-
-    /// The underlying error's status; 500 for an error that is not an `HTTPResponseError`.
-    public var status: HTTPResponse.Status {
-        (underlying as? any HTTPResponseError)?.status ?? .internalServerError
-    }
-
-    /// The underlying error's description, so that logs and spans show the route's error.
-    public var description: String { String(describing: underlying) }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response =
-            if let underlying = underlying as? any HTTPResponseError {
-                try underlying.response(from: request, context: context)
-            } else {
-                Response(status: .internalServerError)
-            }
-        response.headers[kratosTraceIDField] = traceID
-        return response
-    }
+extension HTTPField.Name {
+    /// `kratos-trace-id`, the header the middleware and its error answer with (a valid field
+    /// name, so the initializer cannot fail).
+    static let kratosTraceID = HTTPField.Name(Propagation.kratosTraceIDKey)!
 }
-
-/// `kratos-trace-id`, which is a valid field name.
-private let kratosTraceIDField = HTTPField.Name(Propagation.kratosTraceIDKey)!
 #endif

@@ -19,7 +19,7 @@ import Tracing
 /// - `end(at:)` finishes the Dapper span at that instant; a second `end` does nothing.
 public struct DapperDistributedSpan: Tracing.Span {
     /// The Dapper span; ``DapperSpan/noop`` when the span is not recorded.
-    public let span: DapperSpan
+    package let span: DapperSpan
     private let unrecordedName: String
     public let context: ServiceContext
     /// An unsampled root's context, which `end` gives back to ``UnsampledContextCache``.
@@ -106,41 +106,6 @@ public struct DapperDistributedSpan: Tracing.Span {
             return
         }
         span.finish(error: nil, endTimeNanos: Int64(clamping: instant().nanosecondsSinceEpoch))
-    }
-}
-
-extension SpanTagValue {
-    /// A tag value for an attribute: typed where Dapper has the type, text otherwise.
-    init(_ attribute: SpanAttribute) {
-        switch attribute {
-        case .int32(let value): self = .int(Int64(value))
-        case .int64(let value): self = .int(value)
-        case .double(let value): self = .double(value)
-        case .bool(let value): self = .bool(value)
-        case .string(let value): self = .string(value)
-        default: self = .string(attribute.text)
-        }
-    }
-}
-
-extension SpanAttribute {
-    /// The attribute as text: arrays as `[a, b]`.
-    var text: String {
-        switch self {
-        case .int32(let value): String(value)
-        case .int64(let value): String(value)
-        case .double(let value): String(value)
-        case .bool(let value): String(value)
-        case .string(let value): value
-        case .int32Array(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
-        case .int64Array(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
-        case .doubleArray(let values): "[" + values.map { String($0) }.joined(separator: ", ") + "]"
-        case .boolArray(let values): "[" + values.map(String.init).joined(separator: ", ") + "]"
-        case .stringArray(let values): "[" + values.joined(separator: ", ") + "]"
-        case .stringConvertible(let value): value.description
-        case .stringConvertibleArray(let values): "[" + values.map(\.description).joined(separator: ", ") + "]"
-        default: String(describing: self)
-        }
     }
 }
 #endif

@@ -276,16 +276,4 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         let malformedHeaders = Atomic<Int>(0)
     }
 }
-
-extension Dapper.SpanKind {
-    init(_ kind: Tracing.SpanKind) {
-        switch kind {
-        case .server: self = .server
-        case .client: self = .client
-        case .producer: self = .producer
-        case .consumer: self = .consumer
-        case .internal: self = .internal
-        }
-    }
-}
 #endif

@@ -35,7 +35,7 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     /// The limits the reporter was made with.
     public let configuration: BatchingConfiguration
     /// The exporter's ``SpanExporter/name``.
-    public let exporterName: String
+    package let exporterName: String
 
     private let queue: SpanQueue
     private let counters: ReporterCounters

@@ -2,42 +2,28 @@
 import Dapper
 
 /// Messages about bad input for standard error, at most `perSecond` lines a second for each
-/// reason: a flood of bad packets cannot flood the terminal or the log. What is held back is
-/// said in one "suppressed" line per reason and second, once the second is over (at the next
-/// message, at ``flushEndedSeconds()``, or at ``flush()``); the exact counts are in the
-/// listener's statistics.
+/// reason (`RateLimiter` decides): a flood of bad packets cannot flood the terminal or the
+/// log. What is held back is said in one "suppressed" line per reason and second, once the
+/// second is over (at the next message, at ``flushEndedSeconds()``, or at ``flush()``); the
+/// exact counts are in the listener's statistics.
 final class RateLimitedWarnings: Sendable {
-    private struct Window {
-        var start: UInt64
-        var printed = 0
-        var suppressed = 0
-    }
-
     private let writer: LineWriter
-    private let perSecond: Int
-    private let windows = LockedValue<[String: Window]>([:])
+    /// Written under its lock, so that a "suppressed" line and the message after it stay in
+    /// order.
+    private let limiter: LockedValue<RateLimiter>
 
     init(writer: LineWriter, perSecond: Int = 10) {
         self.writer = writer
-        self.perSecond = perSecond
+        self.limiter = LockedValue(RateLimiter(limit: perSecond, per: .seconds(1)))
     }
 
     /// Writes `message` (already escaped) unless `reason` had its share this second.
     func warn(reason: String, _ message: String) {
         let now = monotonicNanos()
-        windows.withLock { windows in
-            var window = windows[reason] ?? Window(start: now)
-            if now &- window.start >= 1_000_000_000 {
-                sayWhatWasSuppressed(reason, window)
-                window = Window(start: now)
-            }
-            if window.printed < perSecond {
-                window.printed += 1
-                writer.write("dapper agent: " + message)
-            } else {
-                window.suppressed += 1
-            }
-            windows[reason] = window
+        limiter.withLock { limiter in
+            guard case .allowed(let suppressedBefore) = limiter.admit(reason, at: now) else { return }
+            sayWhatWasSuppressed(reason, suppressedBefore)
+            writer.write("dapper agent: " + message)
         }
     }
 
@@ -45,27 +31,21 @@ final class RateLimitedWarnings: Sendable {
     /// the count of a flood that has stopped is not held back until the end.
     func flushEndedSeconds() {
         let now = monotonicNanos()
-        windows.withLock { windows in
-            for (reason, window) in windows.sorted(by: { $0.key < $1.key }) where now &- window.start >= 1_000_000_000 {
-                sayWhatWasSuppressed(reason, window)
-                windows[reason] = nil
-            }
+        limiter.withLock { limiter in
+            for (reason, suppressed) in limiter.takeEndedWindows(at: now) { sayWhatWasSuppressed(reason, suppressed) }
         }
     }
 
     /// Says what is held back in the current second of every reason.
     func flush() {
-        windows.withLock { windows in
-            for (reason, window) in windows.sorted(by: { $0.key < $1.key }) {
-                sayWhatWasSuppressed(reason, window)
-                windows[reason] = Window(start: window.start, printed: window.printed)
-            }
+        limiter.withLock { limiter in
+            for (reason, suppressed) in limiter.takeSuppressed() { sayWhatWasSuppressed(reason, suppressed) }
         }
     }
 
-    private func sayWhatWasSuppressed(_ reason: String, _ window: Window) {
-        guard window.suppressed > 0 else { return }
-        writer.write("dapper agent: suppressed \(window.suppressed) more \(reason) messages")
+    private func sayWhatWasSuppressed(_ reason: String, _ suppressed: Int) {
+        guard suppressed > 0 else { return }
+        writer.write("dapper agent: suppressed \(suppressed) more \(reason) messages")
     }
 }
 #endif

@@ -2,19 +2,6 @@ import CDapperSpanProto
 import CProtobufC
 import Dapper
 
-/// An encoder cannot be made with the size asked for.
-public enum SpanEncoderError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The maximum size is below ``SpanEncoder/smallestMaximumSize``.
-    case maximumSizeTooSmall(Int)
-
-    public var description: String {
-        switch self {
-        case .maximumSizeTooSmall(let size):
-            "the maximum span size must be at least \(SpanEncoder.smallestMaximumSize) bytes, got \(size)"
-        }
-    }
-}
-
 /// Encodes finished spans as `dapper.trace.Span` (`span.proto`, protocol version 1) through
 /// protobuf-c, byte for byte as the Go original does (Compatibility §7).
 ///
@@ -338,38 +325,4 @@ public final class SpanEncoder {
 
     /// The size of an embedded message of `size` bytes in a field numbered below 16.
     private static func embeddedSize(_ size: Int) -> Int { 1 + Varint.size(UInt64(size)) + size }
-}
-
-/// What the encoder had to leave out of a span to fit it in ``SpanEncoder/maximumSize``.
-public struct SpanEncoding: Sendable, Hashable {
-    /// Log entries dropped from the end of the span.
-    public var droppedLogs: Int = 0
-    /// Tags dropped from the end of the span.
-    public var droppedTags: Int = 0
-    /// References dropped from the end of the span (after the logs, before the tags).
-    public var droppedReferences: Int = 0
-
-    /// Whether the span was shrunk (and so carries `trace.error = "span truncated"`).
-    public var isTruncated: Bool { droppedLogs > 0 || droppedTags > 0 || droppedReferences > 0 }
-
-    /// Creates the value of a complete encoding.
-    public init(droppedLogs: Int = 0, droppedTags: Int = 0, droppedReferences: Int = 0) {
-        self.droppedLogs = droppedLogs
-        self.droppedTags = droppedTags
-        self.droppedReferences = droppedReferences
-    }
-}
-
-/// Why a span could not be encoded.
-public enum SpanEncodingError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The span needs `size` bytes, more than `limit`, even without its tags and logs (its
-    /// names alone are too long).
-    case oversize(size: Int, limit: Int)
-
-    public var description: String {
-        switch self {
-        case .oversize(let size, let limit):
-            "span of \(size) bytes exceeds the \(limit)-byte limit even without tags and logs"
-        }
-    }
 }

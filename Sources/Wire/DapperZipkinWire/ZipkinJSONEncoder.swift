@@ -30,7 +30,7 @@ public struct ZipkinJSONEncoder: Sendable {
     /// Appends one span, reusing `prefixCache`'s rendering of the tracer's shared tags (the
     /// default tags) when the span has the same prefix: for a single-threaded sender that
     /// encodes many spans of one tracer.
-    public func append(_ span: FinishedSpan, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?) {
+    @_spi(Benchmarks) public func append(_ span: FinishedSpan, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?) {
         withUnsafePointer(to: span) { append($0, to: &buffer, prefixCache: prefixCache) }
     }
 
@@ -112,7 +112,7 @@ public struct ZipkinJSONEncoder: Sendable {
 
     /// Appends a JSON array of spans, reusing `prefixCache` (see
     /// ``append(_:to:prefixCache:)``).
-    public func appendList(
+    @_spi(Benchmarks) public func appendList(
         _ spans: some Collection<FinishedSpan>, to buffer: inout [UInt8], prefixCache: ZipkinTagPrefixCache?
     ) {
         buffer.append(UInt8(ascii: "["))

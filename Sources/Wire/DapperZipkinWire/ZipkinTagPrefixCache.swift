@@ -6,7 +6,9 @@ import Dapper
 ///
 /// Not thread-safe: one cache per sending thread. Holding the prefix array keeps its buffer
 /// alive and unchanged (copy on write), which makes its address a sound identity.
-public final class ZipkinTagPrefixCache {
+// SPI, not public: only the Zipkin exporter and the Benchmarks package (which cannot see
+// `package` declarations) encode as a sending thread does; users encode with the plain calls.
+@_spi(Benchmarks) public final class ZipkinTagPrefixCache {
     private var prefix: [SpanTag] = []
     private var prefixKeys: [String] = []
     private var fragment: [UInt8] = []
