@@ -97,7 +97,7 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
         }
     }
 
-    /// Parses the text form; returns `nil` where ``init(parsing:)`` would throw.
+    /// Parses the text form; returns `nil` where ``init(parsing:)-(String)`` would throw.
     public init?(_ description: String) {
         guard let context = try? SpanContext(parsing: description) else { return nil }
         self = context

@@ -13,16 +13,16 @@ import DapperWire
 /// ```
 ///
 /// The caller never waits. ``report(_:)`` moves the span into a bounded queue (4096 spans by
-/// default) and returns; a thread of the reporter's own encodes the spans (``SpanEncoder``)
+/// default) and returns; a thread of the reporter's own encodes the spans (``/DapperWire/SpanEncoder``)
 /// and writes them in batches, so blocking socket calls stay off Swift's cooperative thread
 /// pool. (The queue, the thread, flush and close are `DapperReporting`'s
-/// ``DapperReporting/BatchingReporter``, with the agent's exporter plugged in.) When the queue
+/// ``/DapperReporting/BatchingReporter``, with the agent's exporter plugged in.) When the queue
 /// is full, the agent is unreachable, a write fails or times out, or a span is too large even
 /// shrunk, the span is dropped and the drop is counted by reason in ``statistics``. A lost connection is made again after 100 ms, then 200 ms, … up to 5 s.
 public final class AgentReporter: Reporter {
     /// Limits and timings of the reporter.
     public struct Configuration: Sendable, Hashable {
-        /// Spans the queue holds before new ones are dropped as ``DropReason/queueFull``
+        /// Spans the queue holds before new ones are dropped as ``/Dapper/DropReason/queueFull``
         /// (``queueCapacityRange``).
         public var queueCapacity: Int = 4096
         /// Spans the writer takes from the queue and writes with one system call, at most
@@ -37,10 +37,10 @@ public final class AgentReporter: Reporter {
         /// most the upper bound of ``delayRange``.
         public var maximumReconnectDelay: Duration = .seconds(5)
         /// Whether the reporter publishes its statistics through swift-metrics
-        /// (``DapperReporting/BatchingConfiguration/emitsMetrics``).
+        /// (``/DapperReporting/BatchingConfiguration/emitsMetrics``).
         public var emitsMetrics = true
         /// Labels added to the reporter's metrics besides `exporter="agent"`, to tell two
-        /// agent reporters apart (``DapperReporting/BatchingConfiguration/metricsLabels``).
+        /// agent reporters apart (``/DapperReporting/BatchingConfiguration/metricsLabels``).
         public var metricsLabels: [String: String] = [:]
 
         /// Creates the default configuration.
@@ -56,7 +56,7 @@ public final class AgentReporter: Reporter {
     private let connectionStatus = LockedValue(AgentStatus())
 
     /// Creates a reporter and starts its writer thread. Connecting happens on that thread;
-    /// until it succeeds, spans are dropped as ``DropReason/notConnected``.
+    /// until it succeeds, spans are dropped as ``/Dapper/DropReason/notConnected``.
     ///
     /// - Throws: ``AgentReporterError/invalidConfiguration(name:value:allowed:)`` when a value
     ///   of `configuration` or the DSN's timeout is out of its range (see

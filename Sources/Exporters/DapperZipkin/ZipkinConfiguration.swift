@@ -32,11 +32,11 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     /// Values never appear in messages or descriptions.
     public var headers: [(name: String, value: String)] = []
     /// Spans waiting to be sent, at most (``queueCapacityRange``); more are dropped as
-    /// ``Dapper/DropReason/queueFull``.
+    /// ``/Dapper/DropReason/queueFull``.
     public var queueCapacity: Int = 10_000
     /// Bytes of spans waiting in the queue, at most (estimated from their text; the batch
     /// being sent is bounded by ``maximumBatchBytes`` instead); more are dropped as
-    /// ``Dapper/DropReason/queueFull`` (``queueByteLimitRange``).
+    /// ``/Dapper/DropReason/queueFull`` (``queueByteLimitRange``).
     public var queueByteLimit: Int = 32 * 1024 * 1024
     /// Spans in one request, at most (``maximumBatchSpansRange``).
     public var maximumBatchSpans: Int = 100
@@ -57,10 +57,10 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     /// bound of ``retryDelayRange``.
     public var maximumRetryDelay: Duration = .seconds(2)
     /// Whether the reporter publishes its statistics through swift-metrics
-    /// (``DapperReporting/BatchingConfiguration/emitsMetrics``).
+    /// (``/DapperReporting/BatchingConfiguration/emitsMetrics``).
     public var emitsMetrics = true
     /// Labels added to the reporter's metrics besides `exporter="zipkin"`, to tell two Zipkin
-    /// reporters apart (``DapperReporting/BatchingConfiguration/metricsLabels``).
+    /// reporters apart (``/DapperReporting/BatchingConfiguration/metricsLabels``).
     public var metricsLabels: [String: String] = [:]
 
     /// The default configuration: JSON to `http://localhost:9411/api/v2/spans`.

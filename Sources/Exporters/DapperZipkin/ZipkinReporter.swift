@@ -22,7 +22,7 @@ import Logging
 /// ``statistics``; ``transport`` counts requests, bytes and retries. Errors are logged
 /// through swift-log, at most once per 10 seconds per kind of error, with the endpoint's user
 /// info redacted and no header value. (The queue, the thread, the retries, flush and close are
-/// `DapperReporting`'s ``DapperReporting/BatchingReporter``, with Zipkin's exporter plugged in.)
+/// `DapperReporting`'s ``/DapperReporting/BatchingReporter``, with Zipkin's exporter plugged in.)
 public final class ZipkinReporter: Reporter {
     /// What the reporter sent over HTTP.
     public struct TransportStatistics: Sendable, Hashable {
@@ -105,7 +105,7 @@ public final class ZipkinReporter: Reporter {
     }
 
     /// Sends what is queued, waiting at most `timeout`, then stops. Out of time, what is queued
-    /// is dropped as ``Dapper/DropReason/closed``, and a batch in flight is not tried again
+    /// is dropped as ``/Dapper/DropReason/closed``, and a batch in flight is not tried again
     /// (its outcome is counted when its request ends).
     public func close(timeout: Duration) async -> FlushResult {
         await pipeline.close(timeout: timeout)

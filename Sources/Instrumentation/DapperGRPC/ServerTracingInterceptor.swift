@@ -21,8 +21,8 @@ import Tracing
 ///                         interceptors: [ServerTracingInterceptor()])
 /// ```
 ///
-/// It uses `InstrumentationSystem.tracer`: bootstrap ``DapperDistributedTracer`` first.
-/// `tracer` makes the server spans report through another ``DapperTracer`` than the
+/// It uses `InstrumentationSystem.tracer`: bootstrap ``/DapperTracing/DapperDistributedTracer`` first.
+/// `tracer` makes the server spans report through another ``/Dapper/DapperTracer`` than the
 /// bootstrapped one (a process hosting several services, each with its own name).
 public struct ServerTracingInterceptor: ServerInterceptor {
     /// The tracer the server spans report through; `nil` for the bootstrapped one.

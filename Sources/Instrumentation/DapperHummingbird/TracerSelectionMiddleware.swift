@@ -5,8 +5,8 @@ import Hummingbird
 import Instrumentation
 
 /// Makes the server spans of one Hummingbird application report through their own
-/// ``DapperTracer`` (their own service name), when a process hosts several services behind
-/// one bootstrapped ``DapperDistributedTracer``.
+/// ``/Dapper/DapperTracer`` (their own service name), when a process hosts several services behind
+/// one bootstrapped ``/DapperTracing/DapperDistributedTracer``.
 ///
 /// Add it before Hummingbird's `TracingMiddleware`, which starts the server span:
 ///

@@ -3,17 +3,17 @@ import Dapper
 import Instrumentation
 import Tracing
 
-/// The span ``DapperDistributedTracer`` starts: a handle on a ``DapperSpan`` (or on nothing,
+/// The span ``DapperDistributedTracer`` starts: a handle on a ``/Dapper/DapperSpan`` (or on nothing,
 /// when the span is not sampled).
 ///
-/// - `attributes` are recorded as tags (``SpanTag``: integers, doubles, bools and strings as
+/// - `attributes` are recorded as tags (``/Dapper/SpanTag``: integers, doubles, bools and strings as
 ///   such; arrays and other values as text). They are write-only, as in the `NoOpTracer`:
 ///   reading gives an empty set, and each assignment records the attributes assigned, so
 ///   `span.attributes["http.status_code"] = 200` records one tag. A key set twice keeps both
 ///   tags in `span.proto`; Zipkin shows the last.
 /// - `addEvent` adds a log entry: `event` with the event's name, then one field per attribute.
 /// - `recordError` and `setStatus(.error)` set the `error=true` tag (once) and log the message,
-///   as ``Trace/finish(error:)`` does.
+///   as ``/Dapper/Trace/finish(error:)`` does.
 /// - `addLink` adds a `FOLLOWS_FROM` reference to the linked span (`references` in
 ///   `span.proto`).
 /// - `end(at:)` finishes the Dapper span at that instant; a second `end` does nothing.

@@ -6,7 +6,7 @@ import Tracing
 
 /// Dapper as a swift-distributed-tracing `Tracer`: bootstrap it once, and every library that
 /// traces through swift-distributed-tracing (Hummingbird, AsyncHTTPClient, your own
-/// `withSpan` calls) reports through a ``DapperTracer``.
+/// `withSpan` calls) reports through a ``/Dapper/DapperTracer``.
 ///
 /// ```swift
 /// let tracer = DapperTracer(serviceName: "gateway", reporter: reporter)

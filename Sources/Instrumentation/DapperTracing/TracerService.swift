@@ -18,7 +18,7 @@ import ServiceLifecycle
 ///
 /// List it after the services that make spans: a `ServiceGroup` shuts its services down in
 /// reverse order, so the tracers close once they have stopped. A process that hosts several
-/// services, each with its own ``DapperTracer`` (`TracerSelectionMiddleware`,
+/// services, each with its own ``/Dapper/DapperTracer`` (`TracerSelectionMiddleware`,
 /// `ServerTracingInterceptor(tracer:)`), gives them all: ``init(tracers:shutdownTimeout:logger:)``.
 public struct DapperTracerService: Service {
     /// The tracers whose reporters are closed at shutdown.

@@ -3,11 +3,11 @@ import Dapper
 /// The limits and timings of a ``BatchingReporter``: how much it queues, how it batches, how
 /// it retries.
 public struct BatchingConfiguration: Sendable, Hashable {
-    /// Spans the queue holds before new ones are dropped as ``Dapper/DropReason/queueFull``
+    /// Spans the queue holds before new ones are dropped as ``/Dapper/DropReason/queueFull``
     /// (``queueCapacityRange``).
     public var queueCapacity: Int = 4096
     /// Estimated bytes (``SpanExporter/estimatedSize(of:)``) the queue holds before new spans
-    /// are dropped as ``Dapper/DropReason/queueFull``; `nil`: no byte bound, and no estimate
+    /// are dropped as ``/Dapper/DropReason/queueFull``; `nil`: no byte bound, and no estimate
     /// is made (``byteLimitRange``).
     public var queueByteLimit: Int?
     /// Spans one export gets at most (``maximumBatchSpansRange``).

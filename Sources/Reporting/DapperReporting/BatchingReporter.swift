@@ -16,8 +16,8 @@ import Dapper
 ///
 /// What it guarantees, whatever the exporter does:
 /// - ``report(_:)`` never blocks and, in steady state, never allocates: it moves the span into
-///   the queue, or counts it as dropped (``Dapper/DropReason/queueFull`` when the queue is
-///   full by count or by estimated bytes, ``Dapper/DropReason/closed`` after a close).
+///   the queue, or counts it as dropped (``/Dapper/DropReason/queueFull`` when the queue is
+///   full by count or by estimated bytes, ``/Dapper/DropReason/closed`` after a close).
 /// - Every span reported ends delivered or dropped with a counted reason in ``statistics``.
 /// - Only what the exporter calls retryable is tried again, at most
 ///   ``BatchingConfiguration/maximumAttempts`` times in all, after a capped exponential
@@ -29,7 +29,7 @@ import Dapper
 ///   The metrics are made at init with `MetricsSystem.factory`: the bootstrapped backend, or
 ///   the one bound by `withMetricsFactory` around the init.
 /// - ``flush(timeout:)`` and ``close(timeout:)`` return by their deadline. A close that runs
-///   out of time drops what is still queued as ``Dapper/DropReason/closed`` and stops
+///   out of time drops what is still queued as ``/Dapper/DropReason/closed`` and stops
 ///   retrying; an export in flight then is counted when it returns.
 public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     /// The limits the reporter was made with.
@@ -100,8 +100,8 @@ public final class BatchingReporter<Exporter: SpanExporter>: Reporter {
     }
 
     /// Refuses later spans, exports what is queued, and waits until the thread is done or
-    /// `timeout` passes; then drops what is still queued as ``Dapper/DropReason/closed``.
-    /// ``FlushResult/pending`` counts the spans of an export still in flight: they are counted
+    /// `timeout` passes; then drops what is still queued as ``/Dapper/DropReason/closed``.
+    /// ``/Dapper/FlushResult/pending`` counts the spans of an export still in flight: they are counted
     /// when it returns.
     public func close(timeout: Duration) async -> FlushResult {
         let before = counters.statistics

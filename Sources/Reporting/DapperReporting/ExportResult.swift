@@ -19,7 +19,7 @@ public struct ExportResult: Sendable, Hashable {
     public var dropped: DropCounts
     /// Why the spans after the delivered and dropped ones were not sent, and whether they may
     /// be tried again. `nil` when every span was delivered or dropped; when spans remain and
-    /// this is `nil`, the pipeline drops them as ``Dapper/DropReason/writeError``.
+    /// this is `nil`, the pipeline drops them as ``/Dapper/DropReason/writeError``.
     public var failure: ExportFailure?
     /// Requests (messages, posts) the export made that the destination accepted, for the
     /// reporter's metrics (`dapper_reporter_requests_total`, `outcome="success"`); 0 for an

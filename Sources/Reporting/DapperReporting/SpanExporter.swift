@@ -56,7 +56,7 @@ public protocol SpanExporter: AnyObject, SendableMetatype {
 
     /// The pipeline gave up on `count` spans of a failed export after `attempts` tries (0
     /// for spans never tried because a close ran out of time), and counted them as dropped
-    /// for `reason` (the failure's own, or ``Dapper/DropReason/closed`` when a close ran out
+    /// for `reason` (the failure's own, or ``/Dapper/DropReason/closed`` when a close ran out
     /// of time): the place to log it. The default does nothing.
     func didDrop(_ count: Int, after attempts: Int, reason: DropReason)
 

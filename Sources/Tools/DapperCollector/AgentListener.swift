@@ -9,7 +9,7 @@ import Musl
 #endif
 
 /// The receiving end of the agent protocol: binds an agent address and decodes the spans
-/// that ``DapperAgent/AgentReporter`` (or the Go original) sends there. `dapper agent` is
+/// that ``/DapperAgent/AgentReporter`` (or the Go original) sends there. `dapper agent` is
 /// built on it.
 ///
 /// ```swift
@@ -35,7 +35,7 @@ import Musl
 /// - when the process is out of descriptors, accepting pauses for
 ///   ``Configuration/acceptBackoff`` after each failure (``Statistics/acceptErrors``);
 /// - a `udp` or `tcp` port already bound by anyone is refused with
-///   ``DapperAgent/SocketError`` (`EADDRINUSE`): UDP sockets do not set `SO_REUSEADDR`, so no
+///   ``/DapperAgent/SocketError`` (`EADDRINUSE`): UDP sockets do not set `SO_REUSEADDR`, so no
 ///   other local process can share the port and read the spans;
 /// - a `unixgram` socket file appears with ``Configuration/unixSocketMode`` already set,
 ///   whatever the umask, and no link at its path is followed.
@@ -68,7 +68,7 @@ public final class AgentListener: Sendable {
     /// where another process still listens is refused, and so is a path that holds anything
     /// but a socket.
     ///
-    /// - Throws: ``DapperAgent/SocketError`` when the address cannot be bound: in use
+    /// - Throws: ``/DapperAgent/SocketError`` when the address cannot be bound: in use
     ///   (`EADDRINUSE`), not allowed, or ``Configuration/unixSocketMode`` beyond 0o777
     ///   (`EINVAL`).
     public init(dsn: AgentDSN, configuration: Configuration = Configuration()) throws(SocketError) {
@@ -124,7 +124,7 @@ public final class AgentListener: Sendable {
     /// Starts receiving on a thread of the listener's own; `handler` gets every span and every
     /// rejected input, one at a time. Call it once.
     ///
-    /// - Throws: ``Dapper/ThreadStartError`` when the system refuses a thread; the listener
+    /// - Throws: ``/Dapper/ThreadStartError`` when the system refuses a thread; the listener
     ///   then receives nothing, and may be started again.
     public func start(_ handler: @escaping @Sendable (Event) -> Void) throws(ThreadStartError) {
         let core = self.core

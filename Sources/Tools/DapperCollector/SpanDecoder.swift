@@ -3,7 +3,7 @@ import CProtobufC
 import Dapper
 
 /// Decodes `dapper.trace.Span` bytes (`span.proto`, protocol version 1), as the Go original
-/// and ``DapperWire/SpanEncoder`` send them, through protobuf-c.
+/// and ``/DapperWire/SpanEncoder`` send them, through protobuf-c.
 ///
 /// Input comes from the network, so every problem is a typed ``SpanDecodingError``: input
 /// over ``maximumSize``, bytes protobuf-c cannot parse, an unknown version, text that is not
@@ -14,8 +14,8 @@ import Dapper
 /// That makes a decoder single-threaded: give each reading thread its own.
 ///
 /// What span.proto does not carry comes back as follows: the context's flags are
-/// ``Dapper/SpanContext/Flags/sampled`` (only sampled spans are reported), plus
-/// ``Dapper/SpanContext/Flags/debug`` when the span has the tag `debug = true`; the level is 1.
+/// ``/Dapper/SpanContext/Flags/sampled`` (only sampled spans are reported), plus
+/// ``/Dapper/SpanContext/Flags/debug`` when the span has the tag `debug = true`; the level is 1.
 /// A float tag the Go original marked `BOOL` (Compatibility §7) is recognised by its 8-byte value and
 /// decoded as a double.
 public final class SpanDecoder {

@@ -9,7 +9,7 @@ import Dapper
 ///   `span.kind` itself is not sent as a tag.
 /// - `timestamp`, `duration`: microseconds, rounded to the nearest; the duration is at least
 ///   1 µs, as Zipkin requires (a zero or negative duration is sent as 1).
-/// - `tags`: every other tag as text (see ``Dapper/SpanTagValue/description``); when a key
+/// - `tags`: every other tag as text (see ``/Dapper/SpanTagValue/description``); when a key
 ///   repeats, the last value wins, as a JSON object allows one value per key.
 /// - `annotations`: one per log field, `"key : value"` at the log's time in microseconds; a
 ///   field that repeats an earlier one in the same microsecond is sent once, as Zipkin's
@@ -17,7 +17,7 @@ import Dapper
 ///
 /// The JSON is written straight into a byte buffer: no Foundation, and no allocation beyond
 /// the buffer's growth, the text of non-string tag values and, for a span of more than 32 tags
-/// or log fields, the table that finds repeats in linear time (``ZipkinRepeatFinder``).
+/// or log fields, the table that finds repeats in linear time.
 public struct ZipkinJSONEncoder: Sendable {
     /// Creates an encoder.
     public init() {}

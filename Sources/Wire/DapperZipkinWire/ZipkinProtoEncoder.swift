@@ -11,7 +11,7 @@ import DapperWire
 /// every other tag as text with the last value of a repeated key, one annotation per log
 /// field (`"key : value"`) unless it repeats an earlier one in the same microsecond.
 ///
-/// Like ``DapperWire/SpanEncoder``, an encoder owns its C structs, an arena and the output
+/// Like ``/DapperWire/SpanEncoder``, an encoder owns its C structs, an arena and the output
 /// buffer, and reuses them: encoding allocates nothing once they have grown to the largest
 /// batch. That makes it single-threaded.
 public final class ZipkinProtoEncoder {
