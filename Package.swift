@@ -96,10 +96,11 @@ let package = Package(
         ),
         // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
         // no protobuf compiler. One target per message set: span.proto (with the well-known
-        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, so that an
-        // agent reporter's user does not compile Zipkin's C.
+        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, OTLP's trace
+        // export request for OTLP's, so that an agent reporter's user compiles neither of the others.
         .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
         .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
+        .target(name: "CDapperOTLPProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperOTLPProto"),
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
         // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
         // output, kept out of DapperWire so that the agent reporter does not compile them.
