@@ -7,8 +7,9 @@ import PackageDescription
 //   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter)
 //               -> DapperReporting (the pipeline)
 //   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
-//   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto) -> DapperWire
-//               (span.proto on CDapperSpanProto, which DapperAgent and DapperCollector use)
+//   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto), DapperOTLPWire
+//               (OTLP's export request on CDapperOTLPProto) -> DapperWire (span.proto on
+//               CDapperSpanProto, which DapperAgent and DapperCollector use)
 //   Core:       Dapper (standard library only)
 // Each side pays only for what it uses: a service that just needs the tracer builds the core;
 // one that reports to the agent builds neither the receiving side (DapperCollector) nor any
@@ -30,6 +31,7 @@ let package = Package(
         .library(name: "DapperReporting", targets: ["DapperReporting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
         .library(name: "DapperZipkinWire", targets: ["DapperZipkinWire"]),
+        .library(name: "DapperOTLPWire", targets: ["DapperOTLPWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperCollector", targets: ["DapperCollector"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
@@ -107,6 +109,11 @@ let package = Package(
         .target(
             name: "DapperZipkinWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperZipkinProto"],
             path: "Sources/Wire/DapperZipkinWire"),
+        // OTLP's encoding (ExportTraceServiceRequest): for an OTLP exporter, kept out of
+        // DapperWire for the same reason as Zipkin's.
+        .target(
+            name: "DapperOTLPWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperOTLPProto"],
+            path: "Sources/Wire/DapperOTLPWire"),
         // sendmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
         // The agent reporter: the client side only (encoding, connection, DSN).
@@ -194,6 +201,11 @@ let package = Package(
             name: "DapperZipkinWireTests",
             dependencies: [
                 "Dapper", "DapperZipkinWire", "DapperTesting", "DapperWireTestSupport", "CDapperZipkinProto", "CProtobufC",
+            ]),
+        .testTarget(
+            name: "DapperOTLPWireTests",
+            dependencies: [
+                "Dapper", "DapperOTLPWire", "DapperTesting", "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC",
             ]),
         // A started listener, received spans and sample spans, for the reporter's tests (against a
         // real listener) and the collector's (against real senders).
