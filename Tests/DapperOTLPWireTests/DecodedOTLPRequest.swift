@@ -109,6 +109,22 @@ struct DecodedOTLPRequest {
         }
     }
 
+    /// `bytes` unpacked and packed again by protobuf-c as one message: the bytes protobuf-c
+    /// itself writes for the same request. `nil` when they do not unpack.
+    static func repacked(_ bytes: [UInt8]) -> [UInt8]? {
+        let unpacked = bytes.withUnsafeBufferPointer {
+            opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(nil, $0.count, $0.baseAddress)
+        }
+        guard let request = unpacked else { return nil }
+        defer { opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(request, nil) }
+        let size = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(request)
+        var output = [UInt8](repeating: 0, count: size)
+        let written = output.withUnsafeMutableBufferPointer {
+            opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(request, $0.baseAddress)
+        }
+        return Array(output[..<written])
+    }
+
     private static func span(_ message: OTLPSpanMessage) -> DecodedSpan {
         var span = DecodedSpan()
         span.traceID = bytes(message.trace_id)

@@ -223,6 +223,19 @@ private func span(
         }
     }
 
+    @Test func theEnvelopeWrittenByHandIsWhatProtobufCPacks() throws {
+        // The request, ResourceSpans and ScopeSpans are written by the encoder, not protobuf-c.
+        var random = SplitMix64(seed: 0xE4_7E)
+        var spans = (0..<300).map { _ in randomSpan(using: &random) }.filter(OTLPExpectedSpan.isCarriable)
+        spans += WireVectors.spans.map(\.span)
+        spans.append(span(service: "big", logs: [SpanLog(timestampNanos: 1, fields: [SpanLogField(key: "k", value: String(repeating: "v", count: 70_000))])]))
+        let encoder = OTLPSpanEncoder(resource: resource)
+        for batch in [spans, [spans[0]], Array(spans.suffix(3))] {
+            let bytes = try encoder.encodeRequest(batch)
+            #expect(DecodedOTLPRequest.repacked(bytes) == bytes)
+        }
+    }
+
     @Test func randomSpansDecodeAsTheMappingSays() throws {
         var random = SplitMix64(seed: 0xD0_7E)
         let spans = (0..<200).map { _ in randomSpan(using: &random) }.filter(OTLPExpectedSpan.isCarriable)

@@ -203,7 +203,7 @@ public final class OTLPSpanEncoder {
 
         let size =
             arena.used + 16 + groups * (64 + fixedArena.used + (1 + configuredCount) * 48) + batch.count * 160
-            + counts.attributes * 48 + counts.events * 40 + counts.links * 64 + counts.statuses * 24
+            + counts.attributes * 48 + counts.events * 40 + counts.links * 64 + batch.count * 24
         if size > Self.maximumMessageSize {
             let exact = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(request)
             if exact > Self.maximumMessageSize { return .failure(.tooLarge(bytes: exact)) }
@@ -224,7 +224,6 @@ public final class OTLPSpanEncoder {
         var attributes = 0
         var events = 0
         var links = 0
-        var statuses = 0
     }
 
     // MARK: Grouping
@@ -333,7 +332,7 @@ public final class OTLPSpanEncoder {
             context.parentID == 0 ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: context.parentID)
         message.pointee.flags = context.isSampled ? 0x01 : 0
         message.pointee.name = arena.copy(Self.field(span, Self.operationNameOffset))
-        message.pointee.kind = Self.kind(span.pointee.kind)
+        message.pointee.kind = Self.kind(of: span.pointee.tags)
         message.pointee.start_time_unix_nano = UInt64(start)
         message.pointee.end_time_unix_nano = UInt64(end)
 
@@ -418,7 +417,6 @@ public final class OTLPSpanEncoder {
             status.pointee.code = OPENTELEMETRY__PROTO__TRACE__V1__STATUS__STATUS_CODE__STATUS_CODE_ERROR
             status.pointee.message = errorMessage
             message.pointee.status = status
-            counts.statuses += 1
         } else {
             message.pointee.status = nil
         }
@@ -467,6 +465,28 @@ public final class OTLPSpanEncoder {
     private static func setString(_ value: UnsafeMutablePointer<OTLPAnyValue>, _ text: ProtobufCBinaryData) {
         value.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
         value.pointee.string_value = text
+    }
+
+    /// The kind of the last `span.kind` tag, read in place (``Dapper/FinishedSpan/kind``
+    /// copies each tag it passes).
+    private static func kind(of tags: SpanTags) -> Opentelemetry__Proto__Trace__V1__Span__SpanKind {
+        tags.withBuffers { shared, own in
+            if let tag = lastKindTag(own) ?? lastKindTag(shared), case .string(let value) = tag.pointee.value {
+                return kind(value)
+            }
+            return kind(nil)
+        }
+    }
+
+    private static func lastKindTag(_ tags: UnsafeBufferPointer<SpanTag>) -> UnsafePointer<SpanTag>? {
+        guard let base = tags.baseAddress else { return nil }
+        var index = tags.count
+        while index > 0 {
+            index -= 1
+            let key = (UnsafeRawPointer(base + index) + tagKeyOffset).assumingMemoryBound(to: String.self)
+            if key.pointee.utf8.count == 9, key.pointee == SpanTagKey.spanKind { return base + index }
+        }
+        return nil
     }
 
     static func kind(_ tag: String?) -> Opentelemetry__Proto__Trace__V1__Span__SpanKind {
