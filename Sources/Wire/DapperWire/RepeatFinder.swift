@@ -16,8 +16,10 @@ import Dapper
 /// The table's storage is kept between spans: an owner that reuses a finder allocates only for
 /// a span with more tags or fields than any before it. An encoder holds it as an optional that
 /// stays `nil` until a span needs it, so that a typical span pays nothing for it.
+@usableFromInline
 package struct RepeatFinder {
     /// The largest number of tags, or of log fields, that a span's encoder compares pairwise.
+    @usableFromInline
     package static let linearScanLimit = 32
 
     /// A recorded item: its hash and position (for a tag its index; for a log field the

@@ -4,6 +4,10 @@ extension SpanTags {
     /// Calls `body` with each tag an encoder sends as a tag or attribute, read in place: every
     /// tag but `span.kind`, and of a key set more than once only its last value, where that
     /// value is (Zipkin's `tags` and OTLP's attributes are maps: one value per key).
+    ///
+    /// Inlinable, as the scan and `body` are the encoders' inner loop: from another module they
+    /// would otherwise be a call and a closure per tag.
+    @inlinable
     package func withUniqueTags(repeats: inout RepeatFinder?, _ body: (UnsafePointer<SpanTag>) -> Void) {
         withBuffers { shared, own in
             Self.forEachUnique(count: shared.count + own.count, { index in
@@ -16,6 +20,7 @@ extension SpanTags {
     /// the earlier values of a repeated key. Up to ``RepeatFinder/linearScanLimit`` tags,
     /// by comparing each key with every later one; above, through `repeats`' table (made then
     /// if there is none).
+    @inlinable
     package static func forEachUnique(
         count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout RepeatFinder?,
         _ body: (UnsafePointer<SpanTag>) -> Void
@@ -46,7 +51,8 @@ extension SpanTags {
     /// ``forEachUnique(count:_:repeats:_:)`` past the scan's limit: out of line, so that the
     /// typical span's code stays small.
     @inline(never)
-    private static func forEachUniqueInTable(
+    @usableFromInline
+    static func forEachUniqueInTable(
         count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout RepeatFinder?,
         _ body: (UnsafePointer<SpanTag>) -> Void
     ) {
