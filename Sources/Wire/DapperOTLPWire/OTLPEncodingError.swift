@@ -11,6 +11,7 @@ public enum OTLPEncodingError: Error, Sendable, Hashable, CustomStringConvertibl
     /// batch.
     case tooLarge(bytes: Int)
 
+    /// The problem in a sentence, naming the span's position in the batch.
     public var description: String {
         switch self {
         case .invalidTime(let index, let start, let duration):
