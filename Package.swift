@@ -7,8 +7,9 @@ import PackageDescription
 //   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter)
 //               -> DapperReporting (the pipeline)
 //   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
-//   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto) -> DapperWire
-//               (span.proto on CDapperSpanProto, which DapperAgent and DapperCollector use)
+//   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto), DapperOTLPWire
+//               (OTLP's export request on CDapperOTLPProto) -> DapperWire (span.proto on
+//               CDapperSpanProto, which DapperAgent and DapperCollector use)
 //   Core:       Dapper (standard library only)
 // Each side pays only for what it uses: a service that just needs the tracer builds the core;
 // one that reports to the agent builds neither the receiving side (DapperCollector) nor any
@@ -30,6 +31,7 @@ let package = Package(
         .library(name: "DapperReporting", targets: ["DapperReporting"]),
         .library(name: "DapperWire", targets: ["DapperWire"]),
         .library(name: "DapperZipkinWire", targets: ["DapperZipkinWire"]),
+        .library(name: "DapperOTLPWire", targets: ["DapperOTLPWire"]),
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperCollector", targets: ["DapperCollector"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
@@ -96,16 +98,22 @@ let package = Package(
         ),
         // Generated from Protos/ by Scripts/generate-protos; committed so that a build needs
         // no protobuf compiler. One target per message set: span.proto (with the well-known
-        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, so that an
-        // agent reporter's user does not compile Zipkin's C.
+        // types it imports) for the agent's encoding, zipkin.proto for Zipkin's, OTLP's trace
+        // export request for OTLP's, so that an agent reporter's user compiles neither of the others.
         .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
         .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
+        .target(name: "CDapperOTLPProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperOTLPProto"),
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
         // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
         // output, kept out of DapperWire so that the agent reporter does not compile them.
         .target(
             name: "DapperZipkinWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperZipkinProto"],
             path: "Sources/Wire/DapperZipkinWire"),
+        // OTLP's encoding (ExportTraceServiceRequest): for an OTLP exporter, kept out of
+        // DapperWire for the same reason as Zipkin's.
+        .target(
+            name: "DapperOTLPWire", dependencies: ["Dapper", "DapperWire", "CProtobufC", "CDapperOTLPProto"],
+            path: "Sources/Wire/DapperOTLPWire"),
         // sendmmsg, which Swift's Glibc module does not expose.
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
         // The agent reporter: the client side only (encoding, connection, DSN).
@@ -193,6 +201,11 @@ let package = Package(
             name: "DapperZipkinWireTests",
             dependencies: [
                 "Dapper", "DapperZipkinWire", "DapperTesting", "DapperWireTestSupport", "CDapperZipkinProto", "CProtobufC",
+            ]),
+        .testTarget(
+            name: "DapperOTLPWireTests",
+            dependencies: [
+                "Dapper", "DapperOTLPWire", "DapperTesting", "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC",
             ]),
         // A started listener, received spans and sample spans, for the reporter's tests (against a
         // real listener) and the collector's (against real senders).

@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "DapperWire", package: "dapper-swift"),
                 .product(name: "DapperZipkinWire", package: "dapper-swift"),
+                .product(name: "DapperOTLPWire", package: "dapper-swift"),
                 .product(name: "DapperCollector", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],

@@ -1,15 +1,16 @@
 // The benchmarks' loops as a plain executable, for instruction counts under callgrind
 // (deterministic, whatever the machine's load): `bash instruction-counts.sh` from this
-// directory. `CallgrindLoops <loop> <n>` runs the loop 1000 + 5 × n times; the Zipkin loops
-// encode 1000 + 5 × n spans, in batches of 100 as `zipkin-*-encode` do; the hostile loops
-// (`zipkin-*-hostile-*`, HostileSpans.swift) encode n spans of `HOSTILE_SIZE` (9 000) tags or
-// log fields, one at a time. `CallgrindLoops hostile-time <rounds>` times those spans.
+// directory. `CallgrindLoops <loop> <n>` runs the loop 1000 + 5 × n times; the Zipkin loops and
+// `otlp-encode` encode 1000 + 5 × n spans, in batches of 100 as `zipkin-*-encode` do; the
+// hostile loops (`zipkin-*-hostile-*`, HostileSpans.swift) encode n spans of `HOSTILE_SIZE`
+// (9 000) tags or log fields, one at a time. `CallgrindLoops hostile-time <rounds>` times those spans.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 import BenchmarkWorkloads
 import Dapper
+import DapperOTLPWire
 import DapperTracing
 @_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache, as the Zipkin reporter encodes
 import Tracing
@@ -79,12 +80,12 @@ let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
     exit(2)
 }
 let testError = TestError()
 let body: () -> Void
-/// The Zipkin loops encode a batch per call: `count` counts spans, so that the figure is per span.
+/// The Zipkin and OTLP loops encode a batch per call: `count` counts spans, so that the figure is per span.
 var spansPerIteration = 1
 /// The hostile loops run exactly `count` times: a hostile span costs too much for 1 000 + 5 × n.
 var iterations = (1000 + 5 * count)
@@ -121,6 +122,11 @@ case "zipkin-proto":
     let encoder = ZipkinProtoEncoder()
     spansPerIteration = batch.count
     body = { sink &+= encoder.withEncodedList(batch) { $0.count } }
+case "otlp-encode":
+    let batch = typicalBatch
+    let encoder = OTLPSpanEncoder(resource: OTLPResource(serviceName: "benchmark", attributes: [("deployment.environment", "bench")]))
+    spansPerIteration = batch.count
+    body = { sink &+= (try? encoder.withEncodedRequest(batch) { $0.count }) ?? 0 }
 case "zipkin-json-hostile-tags", "zipkin-json-hostile-logs":
     let batch = [hostileSpan(arguments[1].hasSuffix("tags") ? .tags : .logs, count: hostileSize())]
     let encoder = ZipkinJSONEncoder()

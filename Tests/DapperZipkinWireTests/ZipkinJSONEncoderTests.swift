@@ -124,7 +124,7 @@ import Testing
 
 // MARK: Spans with many tags or log fields
 //
-// Above `ZipkinRepeatFinder.linearScanLimit` (32) tags or log fields the encoder finds repeats
+// Above `RepeatFinder.linearScanLimit` (32) tags or log fields the encoder finds repeats
 // through a hash table rather than by comparing each with every other (quadratic: seconds
 // for one datagram of 9 000 tags). Its output is checked against `ZipkinReferenceMapping`
 // on both sides of the limit.

@@ -42,6 +42,7 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
 
     /// Calls `body` with the shared prefix and the span's own tags as two buffers, so that an
     /// encoder can read every tag in place, without copying (and retaining) each one.
+    @usableFromInline
     package func withBuffers<Result>(
         _ body: (_ shared: UnsafeBufferPointer<SpanTag>, _ own: UnsafeBufferPointer<SpanTag>) throws -> Result
     ) rethrows -> Result {

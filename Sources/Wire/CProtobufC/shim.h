@@ -1,3 +1,3 @@
 // The protobuf-c runtime (Debian: libprotobuf-c-dev), which packs and unpacks the
-// messages generated into CDapperSpanProto and CDapperZipkinProto.
+// messages generated into CDapperSpanProto, CDapperZipkinProto and CDapperOTLPProto.
 #include <protobuf-c/protobuf-c.h>

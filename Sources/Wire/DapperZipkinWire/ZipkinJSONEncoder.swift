@@ -1,4 +1,5 @@
 import Dapper
+import DapperWire
 
 /// Encodes finished spans as Zipkin v2 JSON (`POST /api/v2/spans`), with the mapping of
 /// Compatibility §9.
@@ -194,7 +195,7 @@ public struct ZipkinJSONEncoder: Sendable {
     private func writeTags(_ tags: SpanTags, to writer: inout JSONWriter) {
         var first = true
         // This encoder is a stateless value: a span with many tags gets a table of its own.
-        var repeats: ZipkinRepeatFinder? = nil
+        var repeats: RepeatFinder? = nil
         tags.withUniqueTags(repeats: &repeats) { tag in
             writer.literal(first ? #","tags":{"# : #","#)
             first = false
@@ -223,15 +224,15 @@ public struct ZipkinJSONEncoder: Sendable {
     /// schema requires a span's annotations to be unique, so such a repeat is left out.
     ///
     /// `ordinal` counts the span's fields before this one. The first
-    /// ``ZipkinRepeatFinder/linearScanLimit`` fields are compared, in place, with every earlier
+    /// ``RepeatFinder/linearScanLimit`` fields are compared, in place, with every earlier
     /// one; from the next on, the span's fields go through `repeats`' table (made then if there
     /// is none), so that a span of thousands of fields costs linear time, and a typical span
     /// neither counts its fields first nor allocates.
     static func repeatsEarlierAnnotation(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
+        _ timestamp: Int64, ordinal: Int, repeats: inout RepeatFinder?
     ) -> Bool {
-        guard ordinal < ZipkinRepeatFinder.linearScanLimit else {
+        guard ordinal < RepeatFinder.linearScanLimit else {
             return repeatsEarlierAnnotationInTable(logs, logIndex, field, fieldIndex, timestamp, ordinal: ordinal, repeats: &repeats)
         }
         // The first field, and the only one of the usual log, has nothing to repeat.
@@ -249,11 +250,11 @@ public struct ZipkinJSONEncoder: Sendable {
     @inline(never)
     private static func repeatsEarlierAnnotationInTable(
         _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64, ordinal: Int, repeats: inout ZipkinRepeatFinder?
+        _ timestamp: Int64, ordinal: Int, repeats: inout RepeatFinder?
     ) -> Bool {
         // Moved out and back, so that the table is never copied.
-        var table = repeats.take() ?? ZipkinRepeatFinder()
-        if ordinal == ZipkinRepeatFinder.linearScanLimit { table.startAnnotations(logs, before: logIndex, fieldIndex) }
+        var table = repeats.take() ?? RepeatFinder()
+        if ordinal == RepeatFinder.linearScanLimit { table.startAnnotations(logs, before: logIndex, fieldIndex) }
         let repeated = table.repeatsEarlierAnnotation(logs, logIndex, field, fieldIndex, timestamp)
         repeats = table
         return repeated
@@ -263,7 +264,7 @@ public struct ZipkinJSONEncoder: Sendable {
         var first = true
         logs.withUnsafeBufferPointer { logs in
             // This encoder is a stateless value: a span with many fields gets a table of its own.
-            var repeats: ZipkinRepeatFinder? = nil
+            var repeats: RepeatFinder? = nil
             var ordinal = 0
             for logIndex in logs.indices {
                 let log = logs.baseAddress! + logIndex
@@ -416,62 +417,5 @@ struct JSONWriter {
             byte(Hex.digit(value >> 4))
             byte(Hex.digit(value))
         }
-    }
-}
-
-extension SpanTags {
-    /// Calls `body` with each tag Zipkin gets, read in place: every tag but `span.kind`, and
-    /// of a key set more than once only its last value, where that value is.
-    func withUniqueTags(repeats: inout ZipkinRepeatFinder?, _ body: (UnsafePointer<SpanTag>) -> Void) {
-        withBuffers { shared, own in
-            Self.forEachUnique(count: shared.count + own.count, { index in
-                index < shared.count ? shared.baseAddress! + index : own.baseAddress! + (index - shared.count)
-            }, repeats: &repeats, body)
-        }
-    }
-
-    /// Calls `body` with each of `count` tags (`tag(index)`), in order, but `span.kind` and
-    /// the earlier values of a repeated key. Up to ``ZipkinRepeatFinder/linearScanLimit`` tags,
-    /// by comparing each key with every later one; above, through `repeats`' table (made then
-    /// if there is none).
-    static func forEachUnique(
-        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
-        _ body: (UnsafePointer<SpanTag>) -> Void
-    ) {
-        guard count <= ZipkinRepeatFinder.linearScanLimit else {
-            forEachUniqueInTable(count: count, tag, repeats: &repeats, body)
-            return
-        }
-        for index in 0..<count {
-            let current = tag(index)
-            // Lengths first: they differ for nearly every pair of keys, and cost nothing.
-            let length = current.pointee.key.utf8.count
-            if length == 9, current.pointee.key == SpanTagKey.spanKind { continue }
-            var repeated = false
-            var later = index + 1
-            while later < count {
-                let other = tag(later)
-                if other.pointee.key.utf8.count == length, other.pointee.key == current.pointee.key {
-                    repeated = true
-                    break
-                }
-                later += 1
-            }
-            if !repeated { body(current) }
-        }
-    }
-
-    /// ``forEachUnique(count:_:repeats:_:)`` past the scan's limit: out of line, so that the
-    /// typical span's code stays small.
-    @inline(never)
-    private static func forEachUniqueInTable(
-        count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>, repeats: inout ZipkinRepeatFinder?,
-        _ body: (UnsafePointer<SpanTag>) -> Void
-    ) {
-        // Moved out and back, so that the table is never copied.
-        var table = repeats.take() ?? ZipkinRepeatFinder()
-        table.markLastTagOfEachKey(count: count, tag)
-        for index in 0..<count where table.isSent(index) { body(tag(index)) }
-        repeats = table
     }
 }

@@ -45,7 +45,7 @@ public final class ZipkinProtoEncoder {
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
     /// The table that finds repeated tags and annotations in a span with many of them, kept for
     /// the next such span.
-    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
+    @exclusivity(unchecked) private var repeats: RepeatFinder? = nil
 
     /// Creates an encoder.
     public init() {
@@ -269,11 +269,17 @@ public final class ZipkinProtoEncoder {
             Varint.write(UInt64(size), to: bytes)
             _ = protobuf_c_message_pack(entry, bytes + lengthSize)
             prefixFields[index] = ProtobufCMessageUnknownField(
-                tag: Self.tagsFieldNumber, wire_type: PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+                tag: Self.tagsFieldNumber, wire_type: Self.lengthPrefixed,
                 len: lengthSize + size, data: bytes)
         }
         prefixFieldCount = count
     }
+
+    /// Protobuf's wire type 2 (length-delimited), of a `tags` field. By its number rather than
+    /// protobuf-c's `PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED`: Swift 6.3's importer does not
+    /// always find that constant of an anonymous C enum, depending on which files of the module
+    /// it compiles together (it stopped finding it when the module's files changed).
+    private static let lengthPrefixed = ProtobufCWireType(rawValue: 2)
 
     /// `map<string, string> tags = 11` in `zipkin.proto`'s `Span`.
     private static let tagsFieldNumber: UInt32 = 11

@@ -1,4 +1,5 @@
 import Dapper
+import DapperWire
 
 /// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
 /// members, for a sender that encodes many spans of one tracer: pass the same cache to
@@ -15,7 +16,7 @@ import Dapper
     /// The table for a span with many tags, kept for the next such span. Only this class's
     /// methods touch it, one call at a time (the class is not Sendable), so the per-access
     /// exclusivity check would only cost time.
-    @exclusivity(unchecked) private var repeats: ZipkinRepeatFinder? = nil
+    @exclusivity(unchecked) private var repeats: RepeatFinder? = nil
 
     /// Creates an empty cache.
     public init() {}

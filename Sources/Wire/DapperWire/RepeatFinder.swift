@@ -1,7 +1,7 @@
 import Dapper
 
-/// Finds the tags and log fields the Zipkin mapping leaves out as repeats, in time linear in
-/// their number, through a hash table of their positions.
+/// Finds the tags (and, for Zipkin, the log fields) an encoder leaves out as repeats, in time
+/// linear in their number, through a hash table of their positions.
 ///
 /// Comparing each tag with every later one, and each log field with every earlier one, is the
 /// fastest way for the few of a typical span, and needs no memory; for a span from a peer with
@@ -16,9 +16,11 @@ import Dapper
 /// The table's storage is kept between spans: an owner that reuses a finder allocates only for
 /// a span with more tags or fields than any before it. An encoder holds it as an optional that
 /// stays `nil` until a span needs it, so that a typical span pays nothing for it.
-struct ZipkinRepeatFinder {
+@usableFromInline
+package struct RepeatFinder {
     /// The largest number of tags, or of log fields, that a span's encoder compares pairwise.
-    static let linearScanLimit = 32
+    @usableFromInline
+    package static let linearScanLimit = 32
 
     /// A recorded item: its hash and position (for a tag its index; for a log field the
     /// log's index and the field's). `first` is negative in an empty slot.
@@ -33,14 +35,14 @@ struct ZipkinRepeatFinder {
     private var slots: [Slot] = []
     /// The used part of `slots` less one: a power of two less one.
     private var mask = 0
-    /// For each tag of the last ``markLastTagOfEachKey(count:_:)``, whether it is sent.
+    /// For each item of the last ``markLastOfEachKey(count:skipping:_:)``, whether it is sent.
     private var sent: [Bool] = []
 
     /// An empty finder; it allocates on first use.
-    init() {}
+    package init() {}
 
     /// Empties the table, with room for `count` items at a load of at most one half.
-    private mutating func reset(for count: Int) {
+    package mutating func reset(for count: Int) {
         var capacity = 64
         while capacity < 2 * count { capacity *= 2 }
         if slots.count < capacity {
@@ -53,7 +55,7 @@ struct ZipkinRepeatFinder {
 
     /// Records the item at `position` unless an equal one is recorded already; returns whether
     /// it was new. `isEqual` is asked only about recorded items of the same hash.
-    private mutating func insert(_ hash: Int, _ first: Int, _ second: Int, isEqual: (Int, Int) -> Bool) -> Bool {
+    package mutating func insert(_ hash: Int, _ first: Int, _ second: Int, isEqual: (Int, Int) -> Bool) -> Bool {
         let mask = mask
         return slots.withUnsafeMutableBufferPointer { slots in
             var index = hash & mask
@@ -76,72 +78,37 @@ struct ZipkinRepeatFinder {
     ///
     /// Keys are equal as ``SpanTags/forEachUnique(count:_:repeats:_:)``'s scan has them: the
     /// same number of UTF-8 bytes and equal as strings.
-    mutating func markLastTagOfEachKey(count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>) {
+    package mutating func markLastTagOfEachKey(count: Int, _ tag: (Int) -> UnsafePointer<SpanTag>) {
+        markLastOfEachKey(count: count, skipping: SpanTagKey.spanKind) { tag($0).pointee.key }
+    }
+
+    /// Works out which of `count` keyed items (`key(index)`) are sent: every one but those
+    /// keyed `skipped` (if any) and those whose key a later item has again. Ask with
+    /// ``isSent(_:)``.
+    package mutating func markLastOfEachKey(count: Int, skipping skipped: String?, _ key: (Int) -> String) {
         reset(for: count)
         if sent.count < count { sent = Array(repeating: false, count: count) }
-        // From the last tag back: the first time a key is seen is its last value.
+        let skippedLength = skipped?.utf8.count ?? -1
+        // From the last item back: the first time a key is seen is its last value.
         for index in stride(from: count - 1, through: 0, by: -1) {
-            let key = tag(index).pointee.key
-            let length = key.utf8.count
-            if length == 9, key == SpanTagKey.spanKind {
+            let current = key(index)
+            let length = current.utf8.count
+            if length == skippedLength, let skipped, current == skipped {
                 sent[index] = false
                 continue
             }
             var hasher = Hasher()
             hasher.combine(length)
-            hasher.combine(key)
+            hasher.combine(current)
             let isNew = insert(hasher.finalize(), index, 0) { later, _ in
-                let other = tag(later).pointee.key
-                return other.utf8.count == length && other == key
+                let other = key(later)
+                return other.utf8.count == length && other == current
             }
             sent[index] = isNew
         }
     }
 
-    /// Whether the tag at `index` is sent, after ``markLastTagOfEachKey(count:_:)``.
-    func isSent(_ index: Int) -> Bool { sent[index] }
-
-    // MARK: Annotations
-
-    /// Empties the table and records the fields of `logs` before the field at `fieldIndex` of
-    /// the log at `logIndex`, for ``repeatsEarlierAnnotation(_:_:_:_:_:)`` from that field on:
-    /// the encoders compare a span's first fields pairwise, and switch to the table when a span
-    /// has more than ``linearScanLimit``.
-    mutating func startAnnotations(_ logs: UnsafeBufferPointer<SpanLog>, before logIndex: Int, _ fieldIndex: Int) {
-        guard let base = logs.baseAddress else { return }
-        var count = 0
-        for index in logs.indices { count += (base + index).pointee.fields.count }
-        reset(for: count)
-        for earlierLog in 0...logIndex {
-            let log = base + earlierLog
-            let timestamp = ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos)
-            let end = earlierLog == logIndex ? fieldIndex : Int.max
-            log.pointee.fields.forEachInPlace { earlierField, field in
-                // A repeat among them is not recorded again: its first is.
-                if earlierField < end { _ = repeatsEarlierAnnotation(logs, earlierLog, field, earlierField, timestamp) }
-            }
-        }
-    }
-
-    /// Whether `field`, the field at `fieldIndex` of the log at `logIndex` of `logs`, makes the
-    /// same annotation as an earlier field recorded since ``startAnnotations(_:before:_:)``: the
-    /// same microsecond (`timestamp`) and an equal key and value. Records it if not.
-    mutating func repeatsEarlierAnnotation(
-        _ logs: UnsafeBufferPointer<SpanLog>, _ logIndex: Int, _ field: borrowing SpanLogField, _ fieldIndex: Int,
-        _ timestamp: Int64
-    ) -> Bool {
-        var hasher = Hasher()
-        hasher.combine(timestamp)
-        hasher.combine(field.key)
-        hasher.combine(field.value)
-        guard let base = logs.baseAddress else { return false }
-        let key = field.key
-        let value = field.value
-        return !insert(hasher.finalize(), logIndex, fieldIndex) { earlierLog, earlierField in
-            let log = base + earlierLog
-            guard ZipkinJSONEncoder.microseconds(log.pointee.timestampNanos) == timestamp else { return false }
-            let earlier = log.pointee.fields[earlierField]
-            return earlier.key == key && earlier.value == value
-        }
-    }
+    /// Whether the item at `index` is sent, after ``markLastTagOfEachKey(count:_:)`` or
+    /// ``markLastOfEachKey(count:skipping:_:)``.
+    package func isSent(_ index: Int) -> Bool { sent[index] }
 }
