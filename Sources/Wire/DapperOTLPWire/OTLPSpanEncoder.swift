@@ -23,7 +23,7 @@ typealias OTLPAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
 /// - `trace_id`: 8 zero bytes, then the 64-bit trace ID big-endian; `span_id`: the span ID
 ///   big-endian; `parent_span_id`: empty for a root, else the parent ID big-endian.
 /// - `flags`: the W3C trace flags in the low byte: 0x01 when
-///   ``Dapper/SpanContext/isSampled``, nothing else (Dapper's debug bit 0x02 is not a W3C flag;
+///   ``/Dapper/SpanContext/isSampled``, nothing else (Dapper's debug bit 0x02 is not a W3C flag;
 ///   it becomes the attribute `dapper.debug`).
 /// - `name`: the operation name; `kind`: from the last `span.kind` tag (`server`, `client`,
 ///   `producer`, `consumer`; none or any other value is INTERNAL).
@@ -34,7 +34,7 @@ typealias OTLPAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
 ///   the other fields as string attributes (one per key, the last value).
 /// - `links`: the references, each with `dapper.reference.kind` (`child_of`, `follows_from`).
 /// - `status`: ERROR when the last `error` tag is `true` (bool, or the string `true`), with the
-///   last `message` log field as its message (what ``Dapper/DapperSpan/finish(error:)``
+///   last `message` log field as its message (what ``/Dapper/DapperSpan/finish(error:)``
 ///   logs); otherwise unset.
 /// - Spans are grouped by service name, one `ResourceSpans` each (`service.name` and the
 ///   ``OTLPResource``'s attributes) with one `ScopeSpans` (``scopeName``, ``scopeVersion``), in
