@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Dapper
 import DapperAgent
 import DapperGRPC
-import DapperTracing
 import DapperZipkin
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -10,7 +9,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Tracing
 
 /// The demo: three services in one process on 127.0.0.1, traced through swift-distributed-
 /// tracing into Dapper, reporting span.proto through the agent reporter to a collector on a
@@ -153,28 +151,4 @@ public enum Demo {
             path: request.path, incomingTraceHeader: request.traceHeader, status: Int(response.status.code),
             responseTraceHeader: response.headers.first(name: Propagation.kratosTraceIDKey))
     }
-}
-
-/// Why the demo could not run.
-public enum DemoError: Error, CustomStringConvertible {
-    /// A service did not report its listening port.
-    case serverDidNotStart(String)
-
-    public var description: String {
-        switch self {
-        case .serverDidNotStart(let name): "the \(name) service did not start listening"
-        }
-    }
-}
-
-/// The process-wide tracer: bootstrapped once, whatever the number of runs (the tests run
-/// the demo more than once in one process). Each service's spans go through its own
-/// `DapperTracer`, selected at its entry; the bootstrapped one only carries propagation.
-enum DemoTracing {
-    private static let bootstrapped: Void = {
-        let fallback = DapperTracer(serviceName: "dapper-demo", reporter: DiscardingReporter(), sampler: .always, defaultTags: [])
-        InstrumentationSystem.bootstrap(DapperDistributedTracer(fallback, propagation: [.kratos, .b3Multi, .traceparent]))
-    }()
-
-    static func bootstrap() { _ = bootstrapped }
 }

@@ -26,7 +26,7 @@ public enum TraceTreePrinter {
     private static func render(_ span: FinishedSpan, among spans: [FinishedSpan], depth: Int, into output: inout String) {
         let indent = String(repeating: "  ", count: depth)
         let micros = Double(span.durationNanos) / 1000
-        var line = "\(indent)\(span.serviceName) \(span.operationName) [\(span.kind ?? "-")] \(micros.formattedMicros) µs"
+        var line = "\(indent)\(span.serviceName) \(span.operationName) [\(span.kind ?? "-")] \(formatted(micros)) µs"
         if span.context.parentID != 0 && depth == 1 { line += " (remote parent \(String(span.context.parentID, radix: 16)))" }
         if span.tag(SpanTagKey.error) == .bool(true) {
             let message = span.logs.flatMap(\.fields).first { $0.key == "message" }?.value ?? ""
@@ -37,11 +37,7 @@ public enum TraceTreePrinter {
             .sorted { $0.startTimeNanos < $1.startTimeNanos }
         for child in children { render(child, among: spans, depth: depth + 1, into: &output) }
     }
-}
 
-extension Double {
-    fileprivate var formattedMicros: String {
-        let tenths = (self * 10).rounded() / 10
-        return String(tenths)
-    }
+    /// Microseconds to a tenth.
+    private static func formatted(_ micros: Double) -> String { String((micros * 10).rounded() / 10) }
 }

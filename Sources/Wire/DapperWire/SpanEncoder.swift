@@ -38,11 +38,9 @@ public final class SpanEncoder {
     @exclusivity(unchecked) private var fields: MessageArray<Dapper__Trace__Field>
     @exclusivity(unchecked) private var references: MessageArray<Dapper__Trace__SpanRef>
     @exclusivity(unchecked) private var arena: ByteArena
-    /// The shared tag prefix (the tracer's default tags and `span.kind`) whose encoding fills
-    /// the first tag slots, kept across spans: most spans of a process share one prefix, so
-    /// its strings are copied once rather than per span. Holding the array keeps its buffer
-    /// alive and unchanged (copy on write), which makes its address a sound identity.
-    @exclusivity(unchecked) private var cachedPrefix: [SpanTag] = []
+    /// The shared tag prefix whose encoding fills the first tag slots, its strings in
+    /// `prefixArena`, kept across spans.
+    @exclusivity(unchecked) private var cachedPrefix = SharedTagPrefix()
     @exclusivity(unchecked) private var prefixArena: ByteArena
     @exclusivity(unchecked) private var output: UnsafeMutableRawBufferPointer
 
@@ -151,17 +149,19 @@ public final class SpanEncoder {
         message.pointee.duration = duration
 
         // One spare tag for the truncation marker, should the span need shrinking.
-        if tags.reserve(span.tags.count + 1) { cachedPrefix = [] }
+        if tags.reserve(span.tags.count + 1) { cachedPrefix.clear() }
         let tagStructs = tags.structs
         var tagIndex = 0
         span.tags.withBuffers { shared, own in
             if !shared.isEmpty {
-                let cached = cachedPrefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
-                if !cached { cachePrefix(span.tags.sharedPrefix) }
+                cachedPrefix.update(to: shared, of: span.tags) { prefix in
+                    cachePrefix(prefix)
+                    return true
+                }
                 tagIndex = shared.count
-            } else if !own.isEmpty, !cachedPrefix.isEmpty {
+            } else if !own.isEmpty, cachedPrefix.count != 0 {
                 // This span's own tags take the slots of the cached prefix.
-                cachedPrefix = []
+                cachedPrefix.clear()
             }
             for index in own.indices {
                 fillTag(tagStructs + tagIndex, own.baseAddress! + index, arena: &arena)
@@ -225,7 +225,6 @@ public final class SpanEncoder {
             }
         }
         // Overflow chunks, if the prefix needed any, stay allocated until the next reset here.
-        cachedPrefix = prefix
     }
 
     @inline(__always)
@@ -310,7 +309,7 @@ public final class SpanEncoder {
         }
         // The marker moves into the first free slot; the pointer array already lists every slot.
         if ownTags != message.pointee.n_tags {
-            if ownTags < cachedPrefix.count { cachedPrefix = [] }
+            if ownTags < cachedPrefix.count { cachedPrefix.clear() }
             (tags.structs + ownTags).pointee = markerSlot.pointee
         }
         message.pointee.n_tags = ownTags + 1

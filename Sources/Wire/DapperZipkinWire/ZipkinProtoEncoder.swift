@@ -1,7 +1,7 @@
 import CDapperZipkinProto
 import CProtobufC
 import Dapper
-import DapperWire
+@_spi(WireEncoders) import DapperWire
 
 /// Encodes finished spans as Zipkin's proto3 `ListOfSpans` (`zipkin.proto`, the body of
 /// `POST /api/v2/spans` with `Content-Type: application/x-protobuf`), through protobuf-c.
@@ -24,15 +24,9 @@ public final class ZipkinProtoEncoder {
     @exclusivity(unchecked) private var tags: MessageArray<Zipkin__Proto3__Span__TagsEntry>
     @exclusivity(unchecked) private var arena: ByteArena
     /// A tracer's shared tags (its default tags), packed by protobuf-c once as `tags` entries
-    /// which every span of that tracer carries as ready-made fields: most spans of a batch share
-    /// one prefix, and packing it once takes a fifth of protobuf-c's work off each span. Holding
-    /// the prefix array keeps its buffer alive and unchanged (copy on write), so its address
-    /// identifies it.
-    @exclusivity(unchecked) private var prefix: [SpanTag] = []
-    @exclusivity(unchecked) private var prefixKeys: [String] = []
-    /// Bit `n` is set when a prefix key is `n` bytes long (`n` < 64; bit 63 for longer keys), so
-    /// that most keys of a span's own tags are told apart from the prefix keys without comparing.
-    @exclusivity(unchecked) private var prefixKeyLengths: UInt64 = 0
+    /// which every span of that tracer carries as ready-made fields: packing the prefix once
+    /// takes a fifth of protobuf-c's work off each span.
+    @exclusivity(unchecked) private var prefix = SharedTagPrefix()
     @exclusivity(unchecked) private var prefixEntries: MessageArray<Zipkin__Proto3__Span__TagsEntry>
     /// The packed prefix entries, as fields protobuf-c copies verbatim into each span that
     /// carries them. Field order does not matter to a protobuf decoder, nor entry order in a map.
@@ -156,20 +150,14 @@ public final class ZipkinProtoEncoder {
         let tagPointers = tags.pointers
         let ownOnly: Bool = span.pointee.tags.withBuffers { shared, own in
             guard !shared.isEmpty else { return false }
-            let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
-            if !cached {
+            let cached = prefix.update(to: shared, of: span.pointee.tags) { newPrefix in
                 // Spans of this batch may point to the cached entries already: they are only
                 // replaced between batches, and a second tracer's spans take the full path.
                 guard prefixUses == 0 else { return false }
-                cachePrefix(span.pointee.tags.sharedPrefix)
+                cachePrefix(newPrefix)
+                return true
             }
-            // A span that sets a default tag's key again needs the last-value rule over all.
-            for index in own.indices {
-                let key = own[index].key
-                let length = key.utf8.count
-                guard prefixKeyLengths & Self.lengthBit(length) != 0 else { continue }
-                if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
-            }
+            guard cached, !prefix.isOverridden(by: own) else { return false }
             message.pointee.base.n_unknown_fields = UInt32(prefixFieldCount)
             message.pointee.base.unknown_fields = prefixFields
             prefixUses += 1
@@ -241,12 +229,8 @@ public final class ZipkinProtoEncoder {
             }
     }
 
-    private static func lengthBit(_ length: Int) -> UInt64 { 1 << UInt64(min(length, 63)) }
-
+    /// Packs `newPrefix`'s entries into `prefixFields`, their bytes in `prefixArena`.
     private func cachePrefix(_ newPrefix: [SpanTag]) {
-        prefix = newPrefix
-        prefixKeys = newPrefix.map(\.key)
-        prefixKeyLengths = prefixKeys.reduce(0) { $0 | Self.lengthBit($1.utf8.count) }
         prefixArena.reset()
         prefixEntries.reserve(newPrefix.count)
         if prefixFieldCapacity < newPrefix.count {

@@ -1,17 +1,16 @@
 import Dapper
-import DapperWire
+@_spi(WireEncoders) import DapperWire
 
 /// A tracer's shared tags (default tags and `span.kind`) rendered once as Zipkin JSON tag
 /// members, for a sender that encodes many spans of one tracer: pass the same cache to
 /// ``ZipkinJSONEncoder/appendList(_:to:prefixCache:)`` call after call.
 ///
-/// Not thread-safe: one cache per sending thread. Holding the prefix array keeps its buffer
-/// alive and unchanged (copy on write), which makes its address a sound identity.
+/// Not thread-safe: one cache per sending thread.
 // SPI, not public: only the Zipkin exporter and the Benchmarks package (which cannot see
 // `package` declarations) encode as a sending thread does; users encode with the plain calls.
 @_spi(Benchmarks) public final class ZipkinTagPrefixCache {
-    private var prefix: [SpanTag] = []
-    private var prefixKeys: [String] = []
+    private var prefix = SharedTagPrefix()
+    /// The prefix's tag members, without the braces.
     private var fragment: [UInt8] = []
     /// The table for a span with many tags, kept for the next such span. Only this class's
     /// methods touch it, one call at a time (the class is not Sendable), so the per-access
@@ -27,13 +26,11 @@ import DapperWire
     func write(_ tags: SpanTags, to writer: inout JSONWriter, encoder: ZipkinJSONEncoder) -> Bool {
         tags.withBuffers { shared, own in
             guard !shared.isEmpty else { return false }
-            let cached = prefix.withUnsafeBufferPointer { $0.baseAddress == shared.baseAddress && $0.count == shared.count }
-            if !cached { fill(tags.sharedPrefix, encoder: encoder) }
-            for index in own.indices {
-                let key = own[index].key
-                let length = key.utf8.count
-                if prefixKeys.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
+            prefix.update(to: shared, of: tags) { newPrefix in
+                fill(newPrefix, encoder: encoder)
+                return true
             }
+            guard !prefix.isOverridden(by: own) else { return false }
             var first = true
             if !fragment.isEmpty {
                 writer.literal(#","tags":{"#)
@@ -51,8 +48,6 @@ import DapperWire
     }
 
     private func fill(_ prefix: [SpanTag], encoder: ZipkinJSONEncoder) {
-        self.prefix = prefix
-        prefixKeys = prefix.map(\.key)
         let bound = prefix.reduce(0) { total, tag in
             if case .string(let text) = tag.value { return total + 8 + 6 * (tag.key.utf8.count + text.utf8.count) }
             return total + 56 + 6 * tag.key.utf8.count
