@@ -34,7 +34,7 @@ typealias OTLPAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
 ///   the other fields as string attributes (one per key, the last value).
 /// - `links`: the references, each with `dapper.reference.kind` (`child_of`, `follows_from`).
 /// - `status`: ERROR when the last `error` tag is `true` (bool, or the string `true`), with the
-///   last `message` log field as its message (what ``/Dapper/DapperSpan/finish(error:)``
+///   last `message` log field as its message (what `DapperSpan.finish(error:)`
 ///   logs); otherwise unset.
 /// - Spans are grouped by service name, one `ResourceSpans` each (`service.name` and the
 ///   ``OTLPResource``'s attributes) with one `ScopeSpans` (``scopeName``, ``scopeVersion``), in
