@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "DapperAgent", targets: ["DapperAgent"]),
         .library(name: "DapperCollector", targets: ["DapperCollector"]),
         .library(name: "DapperZipkin", targets: ["DapperZipkin"]),
+        .library(name: "DapperOTLP", targets: ["DapperOTLP"]),
         .library(name: "DapperTracing", targets: ["DapperTracing"]),
         .library(name: "DapperHummingbird", targets: ["DapperHummingbird"]),
         .library(name: "DapperGRPC", targets: ["DapperGRPC"]),
@@ -47,6 +48,14 @@ let package = Package(
         .trait(
             name: "Zipkin",
             description: "DapperZipkin, the Zipkin reporter: AsyncHTTPClient, SwiftNIO, swift-log."
+        ),
+        .trait(
+            name: "OTLPHTTP",
+            description: "DapperOTLP's OTLP/HTTP transport (http/protobuf, optional gzip): AsyncHTTPClient, SwiftNIO, swift-log, the system's zlib."
+        ),
+        .trait(
+            name: "OTLPGRPC",
+            description: "DapperOTLP's OTLP/gRPC transport."
         ),
         .trait(
             name: "DistributedTracing",
@@ -67,7 +76,7 @@ let package = Package(
             description: "The dapper command-line tool (the agent): swift-argument-parser, and the Zipkin trait.",
             enabledTraits: ["Zipkin"]
         ),
-        .default(enabledTraits: ["Zipkin", "DistributedTracing", "Hummingbird", "GRPC", "Command"]),
+        .default(enabledTraits: ["Zipkin", "OTLPHTTP", "OTLPGRPC", "DistributedTracing", "Hummingbird", "GRPC", "Command"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -118,17 +127,51 @@ let package = Package(
         .target(name: "CDapperSocket", path: "Sources/Exporters/CDapperSocket"),
         // The agent reporter: the client side only (encoding, connection, DSN).
         .target(name: "DapperAgent", dependencies: ["Dapper", "DapperReporting", "DapperWire", "CDapperSocket"], path: "Sources/Exporters/DapperAgent"),
+        // What the HTTP exporters share (rate-limited logs; URL text: redaction, percent-decoding;
+        // AsyncHTTPClient's deadlines and errors), for DapperZipkin and DapperOTLP; not a product.
+        .target(
+            name: "DapperExporterSupport",
+            dependencies: [
+                "Dapper",
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Zipkin", "OTLPHTTP", "OTLPGRPC"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Zipkin", "OTLPHTTP"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Zipkin", "OTLPHTTP"])),
+            ],
+            path: "Sources/Exporters/DapperExporterSupport"
+        ),
+        // The system's zlib, for OTLP/HTTP's gzip bodies.
+        .systemLibrary(
+            name: "CDapperZlib", path: "Sources/Exporters/CDapperZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The Zipkin reporter: the one layer with an HTTP client, so that only its users build it.
         .target(
             name: "DapperZipkin",
             dependencies: [
                 "Dapper", "DapperReporting", "DapperZipkinWire",
+                .target(name: "DapperExporterSupport", condition: .when(traits: ["Zipkin"])),
                 .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Zipkin"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Zipkin"])),
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Zipkin"])),
                 .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["Zipkin"])),
             ],
             path: "Sources/Exporters/DapperZipkin"
+        ),
+        // The OTLP exporter: OTLP/HTTP (trait OTLPHTTP) and OTLP/gRPC (trait OTLPGRPC) behind one
+        // transport seam, on DapperOTLPWire's encoding.
+        .target(
+            name: "DapperOTLP",
+            dependencies: [
+                "Dapper", "DapperReporting", "DapperOTLPWire",
+                .target(name: "DapperExporterSupport", condition: .when(traits: ["OTLPHTTP", "OTLPGRPC"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["OTLPHTTP", "OTLPGRPC"])),
+                .target(name: "CDapperZlib", condition: .when(traits: ["OTLPHTTP"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["OTLPHTTP"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["OTLPHTTP"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["OTLPHTTP"])),
+            ],
+            path: "Sources/Exporters/DapperOTLP"
         ),
         // The bridge to swift-distributed-tracing, swift-log and swift-service-lifecycle: what
         // makes Hummingbird, AsyncHTTPClient and gRPC code report through Dapper.
@@ -248,17 +291,38 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // A real HTTP server that keeps what it receives and answers as scripted, and a log
+        // handler that keeps what it is given: for the HTTP exporters' tests.
+        .target(
+            name: "DapperHTTPTestSupport",
+            dependencies: [
+                "Dapper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/DapperHTTPTestSupport"),
         .testTarget(
             name: "DapperZipkinTests",
             dependencies: [
                 "Dapper", "DapperReporting", "DapperZipkinWire", "DapperZipkin", "DapperAgent", "DapperCollector",
-                "DapperTesting", "CDapperZipkinProto", "CProtobufC",
+                "DapperTesting", "DapperHTTPTestSupport", "CDapperZipkinProto", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "DapperOTLPTests",
+            dependencies: [
+                "Dapper", "DapperReporting", "DapperOTLPWire", "DapperOTLP", "DapperTesting", "DapperHTTPTestSupport",
+                "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC", "CDapperZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -1,6 +1,7 @@
 import Dapper
 import DapperAgent
 import DapperCollector
+import DapperHTTPTestSupport
 import Foundation
 import Testing
 
@@ -62,7 +63,7 @@ import Testing
         return await eventually(timeout: .seconds(30)) { !process.isRunning }
     }
 
-    private func forwardedCount(_ server: TestZipkinServer) -> Int {
+    private func forwardedCount(_ server: TestHTTPServer) -> Int {
         server.requests.reduce(0) { total, request in
             total + ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [Any])?.count ?? 0)
         }
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func spansReceivedByTheAgentAreForwardedToZipkin() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let address = try freeUDPAddress()
         let (_, text) = try await withAgent(
@@ -103,7 +104,7 @@ import Testing
     }
 
     @Test func aStalledStandardOutputKeepsNoSpanFromZipkin() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dapper-forward-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -139,7 +140,7 @@ import Testing
     }
 
     @Test func theAgentsStartupLineHidesTheZipkinPasswordWhichIsSentAsBasicAuthentication() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let address = try freeUDPAddress()
         let zipkin = "http://admin:S3cretPW@127.0.0.1:\(server.port)/api/v2/spans?flush_interval=50ms"

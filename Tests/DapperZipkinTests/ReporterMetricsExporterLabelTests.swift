@@ -2,6 +2,7 @@ import CoreMetrics
 import Dapper
 import DapperAgent
 import DapperCollector
+import DapperHTTPTestSupport
 import DapperZipkin
 import Foundation
 import MetricsTestKit
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func theZipkinReporterPublishesSpansRequestsBytesAndRetriesUnderExporterZipkinAndItsOwnLabels() async throws {
-        let server = try TestZipkinServer { $0 == 0 ? .init(status: .internalServerError) : .init(status: .accepted) }
+        let server = try TestHTTPServer { $0 == 0 ? .init(status: .internalServerError) : .init(status: .accepted) }
         defer { server.stop() }
         var configuration = ZipkinConfiguration()
         configuration.endpoint = server.endpoint

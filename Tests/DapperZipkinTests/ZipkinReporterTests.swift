@@ -2,6 +2,7 @@ import CDapperZipkinProto
 import CProtobufC
 import Dapper
 import DapperCollector
+import DapperHTTPTestSupport
 import DapperZipkin
 import DapperZipkinWire
 import Foundation
@@ -19,7 +20,7 @@ import Testing
             logs: [SpanLog(timestampNanos: 1_700_000_000_000_500_000, fields: [SpanLogField(key: "event", value: "sent \(index)")])])
     }
 
-    private func configuration(_ server: TestZipkinServer, _ change: (inout ZipkinConfiguration) -> Void = { _ in }) -> ZipkinConfiguration {
+    private func configuration(_ server: TestHTTPServer, _ change: (inout ZipkinConfiguration) -> Void = { _ in }) -> ZipkinConfiguration {
         var configuration = ZipkinConfiguration()
         configuration.endpoint = server.endpoint
         configuration.flushInterval = .milliseconds(50)
@@ -29,7 +30,7 @@ import Testing
         return configuration
     }
 
-    private func bodies(_ server: TestZipkinServer) throws -> [NSDictionary] {
+    private func bodies(_ server: TestHTTPServer) throws -> [NSDictionary] {
         try server.requests.flatMap { request in
             try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [NSDictionary])
         }
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func spansArriveAsZipkinJSONInBatchesWithTheConfiguredHeaders() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.headers = [("Authorization", "Bearer test-token")]
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func everyVectorSpanIsPostedAsItsJSONObject() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server))
         let spans = WireVectorsForZipkin.spans
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func proto3BodiesCarryTheSameSpans() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) { $0.encoding = .proto3 })
         let spans = (0..<30).map { span($0) }
@@ -96,7 +97,7 @@ import Testing
     }
 
     @Test func aServerErrorIsRetriedAndNothingIsLost() async throws {
-        let server = try TestZipkinServer { $0 == 0 ? .init(status: .internalServerError) : .init(status: .accepted) }
+        let server = try TestHTTPServer { $0 == 0 ? .init(status: .internalServerError) : .init(status: .accepted) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server))
         for index in 0..<10 { reporter.report(span(index)) }
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func aBadRequestIsDroppedAndCountedWithoutARetry() async throws {
-        let server = try TestZipkinServer { _ in .init(status: .badRequest) }
+        let server = try TestHTTPServer { _ in .init(status: .badRequest) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server))
         for index in 0..<10 { reporter.report(span(index)) }
@@ -121,7 +122,7 @@ import Testing
     }
 
     @Test func serverErrorsUntilTheTriesRunOutDropTheBatchAsServerError() async throws {
-        let server = try TestZipkinServer { _ in .init(status: .serviceUnavailable) }
+        let server = try TestHTTPServer { _ in .init(status: .serviceUnavailable) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server))
         for index in 0..<5 { reporter.report(span(index)) }
@@ -131,7 +132,7 @@ import Testing
     }
 
     @Test func aServerThatHangsPastTheTimeoutNeverBlocksTheCaller() async throws {
-        let server = try TestZipkinServer { _ in .init(delay: .seconds(2)) }
+        let server = try TestHTTPServer { _ in .init(delay: .seconds(2)) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.requestTimeout = .milliseconds(200)
@@ -151,7 +152,7 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsCountedAsNotConnected() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         let endpoint = server.endpoint
         server.stop()  // nothing listens on the port any more
         var configuration = ZipkinConfiguration()
@@ -166,7 +167,7 @@ import Testing
     }
 
     @Test func aServerSlowerThanTheProducerBoundsTheQueueAndCountsDrops() async throws {
-        let server = try TestZipkinServer { _ in .init(delay: .milliseconds(50)) }
+        let server = try TestHTTPServer { _ in .init(delay: .milliseconds(50)) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.queueCapacity = 300
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func theQueuesByteBoundDropsSpansBeyondIt() async throws {
-        let server = try TestZipkinServer { _ in .init(delay: .milliseconds(200)) }
+        let server = try TestHTTPServer { _ in .init(delay: .milliseconds(200)) }
         defer { server.stop() }
         // One span per request, so that the sender holds one span while the server waits and
         // the rest stay in the queue, whose bytes are what the bound limits.
@@ -199,7 +200,7 @@ import Testing
     }
 
     @Test func closeWhileARequestIsInFlightReturnsByItsDeadline() async throws {
-        let server = try TestZipkinServer { _ in .init(delay: .seconds(3)) }
+        let server = try TestHTTPServer { _ in .init(delay: .seconds(3)) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) { $0.maximumBatchSpans = 10 })
         for index in 0..<100 { reporter.report(span(index)) }
@@ -215,7 +216,7 @@ import Testing
     }
 
     @Test func aSingleSpanIsSentWithinTheFlushIntervalWithoutAFlush() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) { $0.flushInterval = .milliseconds(100) })
         reporter.report(span(1))
@@ -224,7 +225,7 @@ import Testing
     }
 
     @Test func batchesAreSplitToStayUnderTheByteLimitAndAnOversizeSpanIsDropped() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) { $0.maximumBatchBytes = 2_000 })
         for index in 0..<40 { reporter.report(span(index)) }
@@ -238,7 +239,7 @@ import Testing
     }
 
     @Test func aSplitBatchWhoseFirstRequestRunsOutOfTriesStillSendsItsOtherRequests() async throws {
-        let server = try TestZipkinServer { $0 < 3 ? .init(status: .serviceUnavailable) : .init(status: .accepted) }
+        let server = try TestHTTPServer { $0 < 3 ? .init(status: .serviceUnavailable) : .init(status: .accepted) }
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.maximumBatchBytes = 2_000
@@ -265,7 +266,7 @@ import Testing
         let directory = try #require(ProcessInfo.processInfo.environment["DAPPER_CROSSCHECK_DIR"])
         let spans = WireVectorsForZipkin.spans + (0..<150).map { span($0) }
         for encoding in ZipkinConfiguration.Encoding.allCases {
-            let server = try TestZipkinServer()
+            let server = try TestHTTPServer()
             defer { server.stop() }
             let reporter = try ZipkinReporter(configuration: configuration(server) { $0.encoding = encoding })
             for span in spans { reporter.report(span) }
@@ -314,7 +315,7 @@ import Testing
     }
 
     @Test func theREADMEsBearerHeaderReachesTheServerPercentDecoded() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         var parsed = try ZipkinConfiguration(parsing: server.endpoint + "?header=Authorization:Bearer%20TOKEN")
         parsed.flushInterval = .milliseconds(50)
@@ -326,7 +327,7 @@ import Testing
     }
 
     @Test func userInfoInTheURLIsSentAsBasicAuthenticationAndNotInTheURL() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.endpoint = "http://ad%6Din:p%40ss:word@127.0.0.1:\(server.port)/api/v2/spans"
@@ -340,7 +341,7 @@ import Testing
     }
 
     @Test func anExplicitAuthorizationHeaderWinsOverUserInfo() async throws {
-        let server = try TestZipkinServer()
+        let server = try TestHTTPServer()
         defer { server.stop() }
         let reporter = try ZipkinReporter(configuration: configuration(server) {
             $0.endpoint = "http://admin:pw@127.0.0.1:\(server.port)/api/v2/spans"
@@ -355,7 +356,7 @@ import Testing
     }
 
     @Test func failureLogsShowTheEndpointWithoutItsPassword() async throws {
-        let server = try TestZipkinServer { _ in .init(status: .badRequest) }
+        let server = try TestHTTPServer { _ in .init(status: .badRequest) }
         defer { server.stop() }
         let messages = LogCapture()
         let reporter = try ZipkinReporter(
@@ -394,12 +395,3 @@ enum WireVectorsForZipkin {
     }()
 }
 
-/// Waits until `condition` holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { return false }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return true
-}

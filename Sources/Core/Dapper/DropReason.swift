@@ -22,6 +22,12 @@ public struct DropReason: Sendable, Hashable, CustomStringConvertible {
     public static let rejected = DropReason("rejected")
     /// The destination did not answer in time, and retries were exhausted.
     public static let timeout = DropReason("timeout")
+    /// The destination kept answering with a server error (an HTTP 5xx, or a gRPC status
+    /// worth retrying) until the batch's tries ran out.
+    public static let serverError = DropReason("server_error")
+    /// The destination kept asking to slow down (HTTP 429, or gRPC `RESOURCE_EXHAUSTED` with
+    /// `RetryInfo`) until the batch's tries ran out.
+    public static let throttled = DropReason("throttled")
     /// The span could not be encoded.
     public static let encodingError = DropReason("encoding_error")
 }

@@ -1,5 +1,6 @@
 #if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
+import DapperExporterSupport
 
 /// How a ``ZipkinReporter`` sends spans: where, in which encoding, in what batches, with what
 /// limits. Set it in code, or from one URL (for example from an environment variable) with
@@ -171,20 +172,11 @@ public struct ZipkinConfiguration: Sendable, Hashable {
     /// client, and every batch would be dropped).
     static func checkHeader(name: String, value: String) throws(ZipkinConfigurationError) {
         guard !name.isEmpty else { throw .invalidHeader(name: "", reason: "the name is empty") }
-        guard name.utf8.allSatisfy(isTokenByte) else {
+        guard name.utf8.allSatisfy(isHTTPTokenByte) else {
             throw .invalidHeader(name: TerminalEscaping.escaped(name), reason: "the name is not an HTTP token")
         }
         guard !value.unicodeScalars.contains(where: { isControl($0) && $0 != "\t" }) else {
             throw .invalidHeader(name: name, reason: "the value holds a control character")
-        }
-    }
-
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default:
-            "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
 

@@ -1,5 +1,6 @@
 #if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
+import DapperExporterSupport
 
 extension ZipkinConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
     /// ``endpoint`` with its user info replaced by `***` (and control characters escaped):

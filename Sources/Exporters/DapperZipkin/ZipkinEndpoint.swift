@@ -1,5 +1,6 @@
 #if Zipkin  // a package trait, on by default (README, "Installation")
 import Dapper
+import DapperExporterSupport
 /// An `http://` or `https://` endpoint taken apart: `scheme://userinfo@host:port/path?query`.
 ///
 /// The reporter posts to the URL without its user info and sends the user info as HTTP Basic

@@ -1,6 +1,7 @@
 #if Zipkin  // a package trait, on by default (README, "Installation")
 import AsyncHTTPClient
 import Dapper
+import DapperExporterSupport
 import DapperReporting
 @_spi(Benchmarks) import DapperZipkinWire  // ZipkinTagPrefixCache: this exporter encodes as a sending thread
 import Logging
@@ -72,17 +73,11 @@ final class ZipkinExporter: SpanExporter {
             ownsClient = false
         } else {
             var clientConfiguration = HTTPClient.Configuration()
-            clientConfiguration.timeout = HTTPClient.Configuration.Timeout(connect: Self.timeAmount(configuration.requestTimeout))
+            clientConfiguration.timeout = HTTPClient.Configuration.Timeout(connect: nioTimeAmount(configuration.requestTimeout))
             client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             ownsClient = true
         }
         body.reserveCapacity(64 * 1024)
-    }
-
-    /// `duration` as NIO's time amount, saturated so that adding it to now cannot overflow
-    /// (NIO traps on that), whatever was configured.
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(Int64(min(duration.clampedNanos, UInt64(Int64.max) / 4)))
     }
 
     /// The reporter is closing, or its thread could not start: shuts down the client this
@@ -181,7 +176,7 @@ final class ZipkinExporter: SpanExporter {
     private func attemptPost() -> Outcome {
         do {
             let request = try HTTPClient.Request(url: target.url, method: .POST, headers: target.headers, body: .bytes(body))
-            let deadline = NIODeadline.now() + Self.timeAmount(configuration.requestTimeout)
+            let deadline = NIODeadline.now() + nioTimeAmount(configuration.requestTimeout)
             let response = try client.execute(request: request, deadline: deadline).wait()
             switch response.status.code {
             case 200..<300: return .delivered
@@ -189,20 +184,8 @@ final class ZipkinExporter: SpanExporter {
             default: return .failed(.serverError, "\(target.redactedURL) answered \(response.status)")
             }
         } catch {
-            return .failed(Self.reason(for: error), "posting to \(target.redactedURL) failed: \(TerminalEscaping.escaped("\(error)"))")
+            return .failed(dropReason(forHTTPClientError: error), "posting to \(target.redactedURL) failed: \(TerminalEscaping.escaped("\(error)"))")
         }
-    }
-
-    static func reason(for error: any Error) -> DropReason {
-        if let error = error as? HTTPClientError,
-            error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
-                || error == .writeTimeout
-        {
-            return .timeout
-        }
-        let text = String(describing: error).lowercased()
-        if text.contains("connection refused") || text.contains("connect") { return .notConnected }
-        return .writeError
     }
 }
 #endif

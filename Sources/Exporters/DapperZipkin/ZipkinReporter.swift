@@ -1,6 +1,7 @@
 #if Zipkin  // a package trait, on by default (README, "Installation")
 import AsyncHTTPClient
 import Dapper
+import DapperExporterSupport
 import DapperReporting
 import Logging
 

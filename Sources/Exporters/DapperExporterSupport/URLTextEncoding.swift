@@ -1,4 +1,4 @@
-#if Zipkin  // a package trait, on by default (README, "Installation")
+#if Zipkin || OTLPHTTP || OTLPGRPC  // package traits, on by default (README, "Installation")
 import Dapper
 
 // The text forms an endpoint URL and its headers need: redaction for messages, percent-decoding
@@ -7,7 +7,7 @@ import Dapper
 
 /// `text` with the user info of its URL (what precedes `@` in the authority) replaced by
 /// `***`, and its control characters escaped: the form every message quotes.
-func redacted(_ text: String) -> String {
+package func redacted(_ text: String) -> String {
     let authorityStart = text.firstRange(of: "://").map(\.upperBound) ?? text.startIndex
     let afterScheme = text[authorityStart...]
     let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
@@ -17,7 +17,7 @@ func redacted(_ text: String) -> String {
 
 /// Decodes `%XX` escapes (a `+` stays a `+`: this is a URL, not a form); `nil` when an escape
 /// is malformed or the bytes are not UTF-8.
-func percentDecoded(_ text: Substring) -> String? {
+package func percentDecoded(_ text: Substring) -> String? {
     guard text.contains("%") else { return String(text) }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(text.utf8.count)
@@ -40,14 +40,23 @@ func percentDecoded(_ text: Substring) -> String? {
     return String(validating: bytes, as: UTF8.self)
 }
 
+/// Whether `byte` may appear in an HTTP token (RFC 9110 §5.6.2): a header's name.
+package func isHTTPTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        true
+    default:
+        "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+}
 
 /// C0 controls, DEL and C1 controls.
-func isControl(_ scalar: Unicode.Scalar) -> Bool {
+package func isControl(_ scalar: Unicode.Scalar) -> Bool {
     scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
 }
 
 /// Standard base64 with padding, for the `Authorization: Basic` header.
-func base64(_ bytes: some Collection<UInt8>) -> String {
+package func base64(_ bytes: some Collection<UInt8>) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     let input = Array(bytes)
     var output: [UInt8] = []

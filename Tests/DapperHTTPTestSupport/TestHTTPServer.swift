@@ -1,28 +1,38 @@
 import Dapper
-import DapperReporting
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A real HTTP server on 127.0.0.1 (an ephemeral port) that plays a Zipkin collector: it
-/// keeps every request and answers as its script says (status, delay).
-final class TestZipkinServer: @unchecked Sendable {
-    // @unchecked: `requests` and `script` are guarded by `lock`.
-    struct Request: Sendable {
-        var method: String
-        var uri: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+/// A real HTTP server on 127.0.0.1 (an ephemeral port) that plays a collector (Zipkin's, an
+/// OTLP receiver): it keeps every request and answers as its script says (status, headers,
+/// body, delay).
+package final class TestHTTPServer: @unchecked Sendable {
+    // @unchecked: `received` and `script` are guarded by `lock`.
+    package struct Request: Sendable {
+        package var method: String
+        package var uri: String
+        package var headers: [(String, String)]
+        package var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    struct Answer: Sendable {
-        var status: HTTPResponseStatus = .accepted
-        var delay: Duration = .zero
+    package struct Answer: Sendable {
+        package var status: HTTPResponseStatus
+        package var headers: [(String, String)]
+        package var body: [UInt8]
+        /// How long the server waits before answering: past a client's timeout, a hang.
+        package var delay: Duration
+
+        package init(status: HTTPResponseStatus = .accepted, headers: [(String, String)] = [], body: [UInt8] = [], delay: Duration = .zero) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+        }
     }
 
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -32,7 +42,7 @@ final class TestZipkinServer: @unchecked Sendable {
     private var script: @Sendable (Int) -> Answer
 
     /// Starts the server; `script` answers the request with the given index (0, 1, …).
-    init(_ script: @escaping @Sendable (Int) -> Answer = { _ in Answer() }) throws {
+    package init(_ script: @escaping @Sendable (Int) -> Answer = { _ in Answer() }) throws {
         self.script = script
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -44,12 +54,13 @@ final class TestZipkinServer: @unchecked Sendable {
         channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
     }
 
-    var port: Int { channel?.localAddress?.port ?? 0 }
-    var endpoint: String { "http://127.0.0.1:\(port)/api/v2/spans" }
+    package var port: Int { channel?.localAddress?.port ?? 0 }
+    /// `http://127.0.0.1:port`, without a path.
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [Request] { lock.withLock { received } }
+    package var requests: [Request] { lock.withLock { received } }
 
-    func setScript(_ script: @escaping @Sendable (Int) -> Answer) { lock.withLock { self.script = script } }
+    package func setScript(_ script: @escaping @Sendable (Int) -> Answer) { lock.withLock { self.script = script } }
 
     fileprivate func record(_ request: Request) -> Answer {
         lock.withLock {
@@ -58,7 +69,7 @@ final class TestZipkinServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    package func stop() {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
     }
@@ -68,11 +79,11 @@ final class TestZipkinServer: @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
-        let server: TestZipkinServer
+        let server: TestHTTPServer
         var head: HTTPRequestHead?
         var body: [UInt8] = []
 
-        init(server: TestZipkinServer) { self.server = server }
+        init(server: TestHTTPServer) { self.server = server }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -90,8 +101,12 @@ final class TestZipkinServer: @unchecked Sendable {
                 let respond: @Sendable () -> Void = { [context = NIOLoopBound(context, eventLoop: context.eventLoop)] in
                     let context = context.value
                     var headers = HTTPHeaders()
-                    headers.add(name: "Content-Length", value: "0")
+                    headers.add(name: "Content-Length", value: "\(answer.body.count)")
+                    for (name, value) in answer.headers { headers.add(name: name, value: value) }
                     context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))), promise: nil)
+                    if !answer.body.isEmpty {
+                        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: answer.body)))), promise: nil)
+                    }
                     context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
                 }
                 if answer.delay > .zero {
