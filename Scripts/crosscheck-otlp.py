@@ -9,6 +9,10 @@ rule (README, "OTLP encoding"), to compare.
     attributes, events, status, resource, scope).
   * otlp-batch.pb: every cross-check span in one request: it parses with no unknown fields, holds
     otlp-batch-count.txt spans, and re-serialises to exactly the same bytes.
+  * otlp-http-{none,gzip}-N.pb: the request bodies the OTLP/HTTP exporter posted, as the test
+    server received them (gzip undone), written by OTLPHTTPExporterTests: for each compression,
+    the requests together hold exactly the spans of otlp-http-expected.txt (service, name, span
+    ID), each span in the ResourceSpans of its service, and every body re-serialises to itself.
 Usage: crosscheck-otlp.py DATA_DIR LEGACY_GO_JSON
 """
 import json
@@ -136,6 +140,38 @@ def check_batch(directory):
     return problems, spans, len(services)
 
 
+def check_http_captures(directory):
+    """The exporter's captured bodies: what the receiver got is what was reported."""
+    expected_path = os.path.join(directory, "otlp-http-expected.txt")
+    if not os.path.exists(expected_path):
+        return ["otlp-http: no captured requests (OTLPHTTPExporterTests did not run)"], 0
+    expected = sorted(open(expected_path).read().split("\n")[:-1])
+    problems = []
+    requests = 0
+    for compression in ("none", "gzip"):
+        names = sorted(n for n in os.listdir(directory) if n.startswith(f"otlp-http-{compression}-") and n.endswith(".pb"))
+        if not names:
+            problems.append(f"otlp-http-{compression}: no captured requests")
+        received = []
+        for name in names:
+            data = open(os.path.join(directory, name), "rb").read()
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(data)
+            requests += 1
+            if request.SerializeToString(deterministic=True) != data:
+                problems.append(f"{name}: re-serialised bytes differ")
+            for resource_spans in request.resource_spans:
+                service = next((kv.value.string_value for kv in resource_spans.resource.attributes
+                                if kv.key == "service.name"), "")
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        received.append(f"{service} {span.name} {int.from_bytes(span.span_id, 'big'):x}")
+        if sorted(received) != expected:
+            problems.append(f"otlp-http-{compression}: {len(received)} spans received, {len(expected)} reported, "
+                            f"or not the same ones")
+    return problems, requests
+
+
 def main():
     directory, fixture = sys.argv[1], sys.argv[2]
     entries = json.load(open(fixture))["spans"]
@@ -150,12 +186,15 @@ def main():
                                  entries[index])
     batch_problems, spans, services = check_batch(directory)
     problems += batch_problems
+    http_problems, http_requests = check_http_captures(directory)
+    problems += http_problems
     for problem in problems:
         print("crosscheck-otlp: " + problem, file=sys.stderr)
     if problems:
         sys.exit(1)
     print(f"crosscheck-otlp: {len(names)} vectors mapped as the README says, and a request of {spans} spans "
-          f"({services} services) decoded and re-serialised identically by opentelemetry-proto")
+          f"({services} services) decoded and re-serialised identically by opentelemetry-proto; "
+          f"{http_requests} OTLP/HTTP request bodies as received (plain and gzip) hold exactly the reported spans")
 
 
 if __name__ == "__main__":

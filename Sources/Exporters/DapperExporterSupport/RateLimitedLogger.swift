@@ -11,11 +11,18 @@ package final class RateLimitedLogger: Sendable {
 
     package init(_ logger: Logger) { self.logger = logger }
 
-    package func log(_ level: Logger.Level, key: String, _ message: @autoclosure () -> String) {
+    /// Logs `message` unless a message of `key` went through less than 10 s ago. The caller's
+    /// file, function and line are the log event's, so that its source is the exporter's module.
+    package func log(
+        _ level: Logger.Level, key: String, _ message: @autoclosure () -> String,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
         let now = monotonicNanos()
         guard case .allowed(let suppressed) = limiter.withLock({ $0.admit(key, at: now) }) else { return }
         let text = message()
-        logger.log(level: level, "\(suppressed > 0 ? "\(text) (\(suppressed) similar messages suppressed)" : text)")
+        logger.log(
+            level: level, "\(suppressed > 0 ? "\(text) (\(suppressed) similar messages suppressed)" : text)",
+            file: file, function: function, line: line)
     }
 }
 #endif

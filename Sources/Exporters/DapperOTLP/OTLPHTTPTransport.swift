@@ -24,6 +24,7 @@ final class OTLPHTTPTransport: OTLPTransport {
     private let client: HTTPClient
     private let ownsClient: Bool
     private let compressor: GzipCompressor?
+    private let logger: RateLimitedLogger
 
     init(configuration: OTLPExporterConfiguration, httpClient: HTTPClient?, logger: RateLimitedLogger) throws(OTLPExporterError) {
         url = configuration.resolvedEndpoint
@@ -61,8 +62,6 @@ final class OTLPHTTPTransport: OTLPTransport {
         }
         self.logger = logger
     }
-
-    private let logger: RateLimitedLogger
 
     func send(_ body: UnsafeRawBufferPointer, deadline: ContinuousClock.Instant) -> OTLPSendOutcome {
         let buffer: ByteBuffer
