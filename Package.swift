@@ -4,8 +4,9 @@ import PackageDescription
 // One module per layer, arrows pointing down (see README, "Layout"):
 //   Tools:      DapperCommand (the `dapper` executable) -> DapperCollector (AgentListener,
 //               SpanDecoder) -> DapperAgent; DapperCommand -> DapperZipkin too
-//   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter)
-//               -> DapperReporting (the pipeline)
+//   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter), DapperOTLP
+//               (the OTLP exporter) -> DapperReporting (the pipeline); DapperZipkin and
+//               DapperOTLP share DapperExporterSupport
 //   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
 //   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto), DapperOTLPWire
 //               (OTLP's export request on CDapperOTLPProto) -> DapperWire (span.proto on
@@ -319,7 +320,7 @@ let package = Package(
         .testTarget(
             name: "DapperOTLPTests",
             dependencies: [
-                "Dapper", "DapperReporting", "DapperOTLPWire", "DapperOTLP", "DapperTesting", "DapperHTTPTestSupport",
+                "Dapper", "DapperReporting", "DapperOTLPWire", "DapperOTLP", "DapperExporterSupport", "DapperTesting", "DapperHTTPTestSupport",
                 "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC", "CDapperZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
