@@ -74,8 +74,8 @@ let package = Package(
         ),
         .trait(
             name: "Command",
-            description: "The dapper command-line tool (the agent): swift-argument-parser, and the Zipkin trait.",
-            enabledTraits: ["Zipkin"]
+            description: "The dapper command-line tool (the agent): swift-argument-parser, and the Zipkin, OTLPHTTP and OTLPGRPC traits.",
+            enabledTraits: ["Zipkin", "OTLPHTTP", "OTLPGRPC"]
         ),
         .default(enabledTraits: ["Zipkin", "OTLPHTTP", "OTLPGRPC", "DistributedTracing", "Hummingbird", "GRPC", "Command"]),
     ],
@@ -223,6 +223,8 @@ let package = Package(
                 "DapperAgent",
                 "DapperCollector",
                 "DapperZipkin",
+                "DapperOTLP",
+                "DapperReporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Command"])),
             ],
             path: "Sources/Tools/DapperCommand"
@@ -297,7 +299,7 @@ let package = Package(
         .target(
             name: "DapperHTTPTestSupport",
             dependencies: [
-                "Dapper",
+                "Dapper", "CDapperOTLPProto", "CProtobufC", "CDapperZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,7 +5,8 @@ import DapperHTTPTestSupport
 import Foundation
 import Testing
 
-/// `dapper agent --zipkin`: spans sent to the agent (as a Go service would) reach Zipkin.
+/// `dapper agent --zipkin` and `--otlp`: spans sent to the agent (as a Go service would) reach
+/// Zipkin and an OTLP receiver.
 @Suite(.serialized) struct AgentForwardingTests {
     static let executable: URL? = {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -158,5 +159,55 @@ import Testing
         #expect(!text.contains("S3cretPW"), "\(text)")
         #expect(server.requests.allSatisfy { $0.header("Authorization") == "Basic YWRtaW46UzNjcmV0UFc=" })
         #expect(server.requests.allSatisfy { $0.uri == "/api/v2/spans" })
+    }
+
+    @Test func spansReceivedByTheAgentAreForwardedToAnOTLPReceiverOverHTTP() async throws {
+        let server = try TestHTTPServer { _ in TestHTTPServer.Answer(status: .ok) }
+        defer { server.stop() }
+        let address = try freeUDPAddress()
+        // No path: OTLP/HTTP's /v1/traces is added.
+        let (_, text) = try await withAgent(
+            ["--listen", "udp://" + address, "--output", "none", "--otlp", "http://127.0.0.1:\(server.port)"]
+        ) { process in
+            try await Task.sleep(for: .milliseconds(300))
+            let reporter = try AgentReporter(dsn: AgentDSN(network: .udp, address: address))
+            let tracer = DapperTracer(serviceName: "kratos-v1-service", reporter: reporter, sampler: .always, defaultTags: [])
+            for index in 0..<20 {
+                tracer.new("GET /otlp/\(index)").finish()
+            }
+            _ = await reporter.flush(timeout: .seconds(2))
+            #expect(await eventually(timeout: .seconds(10)) { otlpSpans(server).count >= 20 })
+            _ = await reporter.close()
+            #expect(await stopped(process), "the agent did not stop")
+        }
+        #expect(text.contains("forwarding to http://127.0.0.1:\(server.port)/v1/traces (OTLP, http/protobuf)"), "\(text)")
+        #expect(text.contains("OTLP: delivered 20 spans"), "\(text)")
+        #expect(text.contains("not forwarded 0"), "\(text)")
+        #expect(server.requests.allSatisfy { $0.uri == "/v1/traces" && $0.header("Content-Type") == "application/x-protobuf" })
+        let spans = otlpSpans(server)
+        #expect(Set(spans.map(\.name)) == Set((0..<20).map { "GET /otlp/\($0)" }))
+        #expect(spans.allSatisfy { $0.serviceName == "kratos-v1-service" })
+    }
+
+    @Test func aMalformedOTLPSettingStopsTheAgentWithTheVariableNamed() async throws {
+        let address = try freeUDPAddress()
+        let executable = try #require(Self.executable, "the dapper executable is not built beside the tests")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["agent", "--listen", "udp://" + address, "--otlp", "http://127.0.0.1:4318"]
+        process.environment = ["OTEL_EXPORTER_OTLP_TIMEOUT": "soon", "DAPPER_EXIT_WITH_PARENT": "1"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { end(process) }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("OTEL_EXPORTER_OTLP_TIMEOUT"), "\(text)")
+    }
+
+    private func otlpSpans(_ server: TestHTTPServer) -> [ReceivedOTLPSpan] {
+        server.requests.flatMap { ReceivedOTLPSpans.decode($0.body) ?? [] }
     }
 }

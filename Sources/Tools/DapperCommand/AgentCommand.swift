@@ -3,7 +3,10 @@ import ArgumentParser
 import Dapper
 import DapperAgent
 import DapperCollector
+import DapperOTLP
+import DapperReporting
 import DapperZipkin
+import Foundation
 import DapperZipkinWire
 
 #if canImport(Glibc)
@@ -13,7 +16,8 @@ import Musl
 #endif
 
 /// `dapper agent`: the collector. Receives span.proto datagrams (or framed TCP streams) from
-/// `AgentReporter` and from Go services, and writes one line per span to standard output.
+/// `AgentReporter` and from Go services, and writes one line per span to standard output;
+/// forwards them to Zipkin (`--zipkin`) and to an OTLP receiver (`--otlp`) when asked.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
@@ -23,7 +27,8 @@ struct AgentCommand: AsyncParsableCommand {
             tcp://HOST:PORT (spans framed by a varint length). Bind to 0.0.0.0 only when \
             other hosts must reach the agent. Bad packets are skipped and counted (messages \
             about them are limited to 10 a second per reason); control characters from peers \
-            are escaped in every line. Output never holds up the agent: lines that standard \
+            are escaped in every line. With --otlp, spans from Kratos v1 (Go) and Swift \
+            services reach an OpenTelemetry backend (Jaeger, Tempo, a Collector) as OTLP. Output never holds up the agent: lines that standard \
             output cannot take are counted, not waited for. On SIGINT or SIGTERM the agent \
             prints a summary of what it received, skipped, printed and forwarded to standard \
             error.
@@ -46,6 +51,16 @@ struct AgentCommand: AsyncParsableCommand {
         name: .long,
         help: "Also send every span to Zipkin, e.g. http://localhost:9411/api/v2/spans (options as URL parameters: encoding=proto3, batch_spans=…, timeout=…).")
     var zipkin: String?
+
+    @Option(
+        name: .long,
+        help: "Also send every span to an OTLP receiver (OpenTelemetry Collector, Jaeger, Tempo), e.g. http://localhost:4317 (gRPC) or http://localhost:4318/v1/traces (HTTP); headers, compression and timeout from the OTEL_EXPORTER_OTLP_* variables.")
+    var otlp: String?
+
+    @Option(
+        name: .long,
+        help: "OTLP protocol: grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc for port 4317 and http/protobuf otherwise).")
+    var otlpProtocol: String?
 
     @Option(name: .long, help: "Mode of a unixgram socket file, in octal, 0 to 0777.")
     var socketMode: String = "0660"
@@ -99,6 +114,19 @@ struct AgentCommand: AsyncParsableCommand {
         } else {
             forwarder = nil
         }
+        var otlpForwarder: BatchingReporter<OTLPExporter>?
+        var otlpTarget = ""
+        if let otlp {
+            do {
+                let configuration = try OTLPForwarding.configuration(
+                    url: otlp, protocolOption: otlpProtocol, environment: ProcessInfo.processInfo.environment)
+                otlpForwarder = try BatchingReporter(
+                    exporter: OTLPExporter(configuration: configuration), configuration: OTLPForwarding.batching(for: configuration))
+                otlpTarget = "\(configuration.redactedEndpoint) (OTLP, \(configuration.protocol))"
+            } catch {
+                throw ValidationError("cannot forward to OTLP: \(error)")
+            }
+        }
         var configuration = AgentListener.Configuration()
         configuration.unixSocketMode = parsedSocketMode ?? 0o660
         configuration.maximumConnections = maxConnections
@@ -110,11 +138,13 @@ struct AgentCommand: AsyncParsableCommand {
         let warnings = RateLimitedWarnings(writer: errors)
         let output = self.output
         let listener = try AgentListener(dsn: dsn, configuration: configuration)
+        let otlpSink = otlpForwarder
         try listener.start { event in
             switch event {
             case .span(let span):
                 lines?.write(Self.line(span, output: output))
                 forwarder?.report(span)
+                otlpSink?.report(span)
             case .rejected(let reason, let detail):
                 warnings.warn(reason: reason, "skipped a packet (\(reason)): \(TerminalEscaping.escaped(detail))")
             }
@@ -122,7 +152,8 @@ struct AgentCommand: AsyncParsableCommand {
         if dsn.network == .unixgram, configuration.unixSocketMode & 0o002 != 0 {
             errors.write("dapper agent: warning: --socket-mode \(socketMode) is world-writable: every local user can send spans")
         }
-        let forwarding = forwarder.map { ", forwarding to \($0.configuration.redactedEndpoint)" } ?? ""
+        var forwarding = forwarder.map { ", forwarding to \($0.configuration.redactedEndpoint)" } ?? ""
+        if otlpForwarder != nil { forwarding += (forwarding.isEmpty ? ", forwarding to " : " and ") + otlpTarget }
         errors.write(TerminalEscaping.escaped("dapper agent: listening on \(listener.dsn)\(forwarding)"))
 
         let termination = try await Termination.wait(parent: parent) { warnings.flushEndedSeconds() }
@@ -139,6 +170,14 @@ struct AgentCommand: AsyncParsableCommand {
             let statistics = forwarder.statistics
             errors.write(
                 "dapper agent: Zipkin: delivered \(statistics.delivered) spans in \(forwarder.transport.messages) requests, "
+                    + "dropped \(statistics.totalDropped)\(Self.reasons(statistics.dropped)), \(result.pending) still pending; "
+                    + "not forwarded \(statistics.totalDropped + result.pending)")
+        }
+        if let otlpForwarder {
+            let result = await otlpForwarder.close(timeout: .seconds(5))
+            let statistics = otlpForwarder.statistics
+            errors.write(
+                "dapper agent: OTLP: delivered \(statistics.delivered) spans, "
                     + "dropped \(statistics.totalDropped)\(Self.reasons(statistics.dropped)), \(result.pending) still pending; "
                     + "not forwarded \(statistics.totalDropped + result.pending)")
         }

@@ -4,15 +4,21 @@ import CProtobufC
 
 /// A span as an OTLP receiver decoded it with protobuf-c's own `unpack` (no code of the
 /// encoder's): enough to tell which reported span it is.
-struct ReceivedOTLPSpan: Hashable {
-    var serviceName: String
-    var name: String
-    var spanID: [UInt8]
+package struct ReceivedOTLPSpan: Hashable {
+    package var serviceName: String
+    package var name: String
+    package var spanID: [UInt8]
+
+    package init(serviceName: String, name: String, spanID: [UInt8]) {
+        self.serviceName = serviceName
+        self.name = name
+        self.spanID = spanID
+    }
 }
 
-enum ReceivedOTLPSpans {
+package enum ReceivedOTLPSpans {
     /// The spans of an `ExportTraceServiceRequest`; `nil` when the bytes do not unpack.
-    static func decode(_ bytes: [UInt8]) -> [ReceivedOTLPSpan]? {
+    package static func decode(_ bytes: [UInt8]) -> [ReceivedOTLPSpan]? {
         let unpacked = bytes.withUnsafeBufferPointer {
             opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(nil, $0.count, $0.baseAddress)
         }
@@ -37,7 +43,7 @@ enum ReceivedOTLPSpans {
     }
 
     /// `data` with its gzip wrapper undone by zlib; `nil` when it is not gzip.
-    static func gunzip(_ data: [UInt8]) -> [UInt8]? {
+    package static func gunzip(_ data: [UInt8]) -> [UInt8]? {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
