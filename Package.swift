@@ -5,7 +5,9 @@ import PackageDescription
 //   Tools:      DapperCommand (the `dapper` executable) -> DapperCollector (AgentListener,
 //               SpanDecoder) -> DapperAgent; DapperCommand -> DapperZipkin too
 //   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter)
-//               -> DapperReporting (the pipeline)
+//               -> DapperReporting (the pipeline); DapperOTLPGRPC (OTLP/gRPC's client: the
+//               request's bytes in, the response's or a classified failure out, on
+//               CDapperGRPCStatusProto for the RetryInfo in a failed call's status details)
 //   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
 //   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto), DapperOTLPWire
 //               (OTLP's export request on CDapperOTLPProto) -> DapperWire (span.proto on
@@ -63,11 +65,15 @@ let package = Package(
             enabledTraits: ["DistributedTracing"]
         ),
         .trait(
+            name: "OTLPGRPC",
+            description: "The OTLP/gRPC transport: grpc-swift-2 and grpc-swift-nio-transport."
+        ),
+        .trait(
             name: "Command",
             description: "The dapper command-line tool (the agent): swift-argument-parser, and the Zipkin trait.",
             enabledTraits: ["Zipkin"]
         ),
-        .default(enabledTraits: ["Zipkin", "DistributedTracing", "Hummingbird", "GRPC", "Command"]),
+        .default(enabledTraits: ["Zipkin", "DistributedTracing", "Hummingbird", "GRPC", "OTLPGRPC", "Command"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -80,6 +86,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         .target(name: "Dapper", path: "Sources/Core/Dapper"),
@@ -103,6 +110,11 @@ let package = Package(
         .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
         .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
         .target(name: "CDapperOTLPProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperOTLPProto"),
+        // google.rpc.Status, google.protobuf.Any and google.rpc.RetryInfo, which an OTLP/gRPC
+        // server's throttling answer carries; its Duration is span.proto's target's.
+        .target(
+            name: "CDapperGRPCStatusProto", dependencies: ["CProtobufC", "CDapperSpanProto"],
+            path: "Sources/Wire/CDapperGRPCStatusProto"),
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
         // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
         // output, kept out of DapperWire so that the agent reporter does not compile them.
@@ -129,6 +141,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["Zipkin"])),
             ],
             path: "Sources/Exporters/DapperZipkin"
+        ),
+        // OTLP/gRPC's client (`TraceService/Export` over grpc-swift-2's HTTP/2 transport, the
+        // request's protobuf bytes as they are), which the OTLP exporter sends through. Its API
+        // is `package` only, so it is no product and has no DocC catalog.
+        .target(
+            name: "DapperOTLPGRPC",
+            dependencies: [
+                "Dapper",
+                .target(name: "CProtobufC", condition: .when(traits: ["OTLPGRPC"])),
+                .target(name: "CDapperGRPCStatusProto", condition: .when(traits: ["OTLPGRPC"])),
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: .when(traits: ["OTLPGRPC"])),
+                .product(
+                    name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport",
+                    condition: .when(traits: ["OTLPGRPC"])),
+            ],
+            path: "Sources/Exporters/DapperOTLPGRPC"
         ),
         // The bridge to swift-distributed-tracing, swift-log and swift-service-lifecycle: what
         // makes Hummingbird, AsyncHTTPClient and gRPC code report through Dapper.
@@ -236,6 +264,17 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // Against a real grpc-swift HTTP/2 server on loopback, and (Scripts/test) a receiver
+        // built from opentelemetry-proto's Python service.
+        .testTarget(
+            name: "DapperOTLPGRPCTests",
+            dependencies: [
+                "Dapper", "DapperOTLPGRPC", "DapperOTLPWire", "DapperTesting", "DapperWireTestSupport",
+                "CDapperGRPCStatusProto", "CProtobufC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
         ),
         .testTarget(
