@@ -37,7 +37,7 @@ final class ScriptedTraceService: RegistrableRPCService {
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         router.registerHandler(
             forMethod: .otlpTraceExport, deserializer: RawMessageDeserializer(), serializer: RawMessageSerializer()
-        ) { request, _ in
+        ) { request, context in
             let single = try await ServerRequest(stream: request)
             var metadata: [String: String] = [:]
             for (key, value) in single.metadata {
@@ -53,11 +53,14 @@ final class ScriptedTraceService: RegistrableRPCService {
                 if let details { trailers.addBinary(details, forKey: "grpc-status-details-bin") }
                 throw RPCError(code: code, message: message, metadata: trailers)
             case .hang:
-                do {
-                    try await Task.sleep(for: .seconds(60))
-                } catch {
-                    self.cancelled.withLock { $0 += 1 }
-                    throw error
+                // grpc-swift tells a handler of the RPC's cancellation (the client's reset, or its
+                // grpc-timeout) through the context, not by cancelling its task.
+                for _ in 0..<6000 {
+                    if context.cancellation.isCancelled {
+                        self.cancelled.withLock { $0 += 1 }
+                        throw RPCError(code: .cancelled, message: "cancelled")
+                    }
+                    try await Task.sleep(for: .milliseconds(10))
                 }
                 return StreamingServerResponse(single: ServerResponse(message: []))
             }
