@@ -66,6 +66,9 @@ def hex_id(value):
 
 
 def check(output, expected_file):
+    if not os.path.exists(expected_file):
+        sys.exit(f"otlp-grpc-receiver: no {expected_file}: the exporting test did not run "
+                 "(DAPPER_OTLP_GRPC_RECEIVER unset?) or did not finish")
     with open(expected_file, encoding="utf-8") as source:
         expected = json.load(source)
     with open(output, encoding="utf-8") as source:
