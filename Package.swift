@@ -20,8 +20,9 @@ import PackageDescription
 //
 // The demo (`Examples/`, `bash Scripts/demo`), the libFuzzer targets (`Fuzz/`, `bash
 // Scripts/fuzz`) and the benchmarks (`Benchmarks/`) are packages of their own that depend on
-// this one by path: they use only its public API, and none of them, nor what only they need
-// (grpc-swift's NIO transport), is a product or dependency of the library.
+// this one by path: they use only its public API, and none of them is a product of the library.
+// grpc-swift's NIO transport, which the demo's servers and clients use, is a dependency of the
+// library only through the OTLPGRPC trait (OTLP/gRPC's client).
 //
 // Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
 // (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
