@@ -272,8 +272,7 @@ let package = Package(
         .testTarget(
             name: "DapperOTLPGRPCTests",
             dependencies: [
-                "Dapper", "DapperOTLPGRPC", "DapperOTLPWire", "DapperTesting", "DapperWireTestSupport",
-                "CDapperGRPCStatusProto", "CProtobufC",
+                "Dapper", "DapperOTLPGRPC", "DapperOTLPWire", "CDapperGRPCStatusProto", "CDapperSpanProto", "CProtobufC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
