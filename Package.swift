@@ -6,7 +6,9 @@ import PackageDescription
 //               SpanDecoder) -> DapperAgent; DapperCommand -> DapperZipkin too
 //   Exporters:  DapperAgent (the agent reporter), DapperZipkin (the Zipkin reporter), DapperOTLP
 //               (the OTLP exporter) -> DapperReporting (the pipeline); DapperZipkin and
-//               DapperOTLP share DapperExporterSupport
+//               DapperOTLP share DapperExporterSupport; DapperOTLP -> DapperOTLPGRPC (OTLP/gRPC's
+//               client: the request's bytes in, the response's or a classified failure out, on
+//               CDapperGRPCStatusProto for the RetryInfo in a failed call's status details)
 //   Instrumentation: DapperHummingbird, DapperGRPC -> DapperTracing (swift-distributed-tracing)
 //   Wire:       DapperZipkinWire (Zipkin JSON, and proto3 on CDapperZipkinProto), DapperOTLPWire
 //               (OTLP's export request on CDapperOTLPProto) -> DapperWire (span.proto on
@@ -19,8 +21,9 @@ import PackageDescription
 //
 // The demo (`Examples/`, `bash Scripts/demo`), the libFuzzer targets (`Fuzz/`, `bash
 // Scripts/fuzz`) and the benchmarks (`Benchmarks/`) are packages of their own that depend on
-// this one by path: they use only its public API, and none of them, nor what only they need
-// (grpc-swift's NIO transport), is a product or dependency of the library.
+// this one by path: they use only its public API, and none of them is a product of the library.
+// grpc-swift's NIO transport, which the demo's servers and clients use, is a dependency of the
+// library only through the OTLPGRPC trait (OTLP/gRPC's client).
 //
 // Linux only, for now (README, "Platforms"): the sockets, threads and clocks are Glibc's
 // (`sendmmsg`, `recvmmsg`, `pthread_condattr_setclock`), so no Apple platform is declared.
@@ -55,10 +58,6 @@ let package = Package(
             description: "DapperOTLP's OTLP/HTTP transport (http/protobuf, optional gzip): AsyncHTTPClient, SwiftNIO, swift-log, the system's zlib."
         ),
         .trait(
-            name: "OTLPGRPC",
-            description: "DapperOTLP's OTLP/gRPC transport."
-        ),
-        .trait(
             name: "DistributedTracing",
             description: "DapperTracing, the swift-distributed-tracing bridge: swift-distributed-tracing, swift-log, swift-service-lifecycle."
         ),
@@ -71,6 +70,10 @@ let package = Package(
             name: "GRPC",
             description: "DapperGRPC, interceptors for grpc-swift-2.",
             enabledTraits: ["DistributedTracing"]
+        ),
+        .trait(
+            name: "OTLPGRPC",
+            description: "DapperOTLP's OTLP/gRPC transport: grpc-swift-2 and grpc-swift-nio-transport."
         ),
         .trait(
             name: "Command",
@@ -90,6 +93,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         .target(name: "Dapper", path: "Sources/Core/Dapper"),
@@ -113,6 +117,11 @@ let package = Package(
         .target(name: "CDapperSpanProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperSpanProto"),
         .target(name: "CDapperZipkinProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperZipkinProto"),
         .target(name: "CDapperOTLPProto", dependencies: ["CProtobufC"], path: "Sources/Wire/CDapperOTLPProto"),
+        // google.rpc.Status, google.protobuf.Any and google.rpc.RetryInfo, which an OTLP/gRPC
+        // server's throttling answer carries; its Duration is span.proto's target's.
+        .target(
+            name: "CDapperGRPCStatusProto", dependencies: ["CProtobufC", "CDapperSpanProto"],
+            path: "Sources/Wire/CDapperGRPCStatusProto"),
         .target(name: "DapperWire", dependencies: ["Dapper", "CProtobufC", "CDapperSpanProto"], path: "Sources/Wire/DapperWire"),
         // Zipkin's encodings (v2 JSON, proto3): for the Zipkin reporter and the collector's
         // output, kept out of DapperWire so that the agent reporter does not compile them.
@@ -171,8 +180,25 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["OTLPHTTP"])),
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["OTLPHTTP"])),
                 .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["OTLPHTTP"])),
+                .target(name: "DapperOTLPGRPC", condition: .when(traits: ["OTLPGRPC"])),
             ],
             path: "Sources/Exporters/DapperOTLP"
+        ),
+        // OTLP/gRPC's client (`TraceService/Export` over grpc-swift-2's HTTP/2 transport, the
+        // request's protobuf bytes as they are), which the OTLP exporter sends through. Its API
+        // is `package` only, so it is no product and has no DocC catalog.
+        .target(
+            name: "DapperOTLPGRPC",
+            dependencies: [
+                "Dapper",
+                .target(name: "CProtobufC", condition: .when(traits: ["OTLPGRPC"])),
+                .target(name: "CDapperGRPCStatusProto", condition: .when(traits: ["OTLPGRPC"])),
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: .when(traits: ["OTLPGRPC"])),
+                .product(
+                    name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport",
+                    condition: .when(traits: ["OTLPGRPC"])),
+            ],
+            path: "Sources/Exporters/DapperOTLPGRPC"
         ),
         // The bridge to swift-distributed-tracing, swift-log and swift-service-lifecycle: what
         // makes Hummingbird, AsyncHTTPClient and gRPC code report through Dapper.
@@ -282,6 +308,17 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // Against a real grpc-swift HTTP/2 server on loopback, and (Scripts/test) a receiver
+        // built from opentelemetry-proto's Python service.
+        .testTarget(
+            name: "DapperOTLPGRPCTests",
+            dependencies: [
+                "Dapper", "DapperOTLPGRPC", "DapperOTLPWire", "DapperOTLP", "DapperReporting", "DapperHTTPTestSupport",
+                "CDapperGRPCStatusProto", "CDapperSpanProto", "CProtobufC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
         ),
         .testTarget(

@@ -2,8 +2,8 @@
 import PackageDescription
 
 // The demo lives in a package of its own so that the library's users never resolve what only
-// the demo needs (grpc-swift's NIO transport) nor see `dapper-demo` among its products, and so
-// that the demo, like any service, can use only the library's public API. From the repository:
+// the demo needs nor see `dapper-demo` among its products, and so that the demo, like any
+// service, can use only the library's public API. From the repository:
 //
 //     bash Scripts/demo            # builds and runs `dapper-demo`
 //     bash Scripts/test            # runs these tests too

@@ -178,15 +178,4 @@ import Testing
             !"\(error)".contains("s3cr3t")
         }
     }
-
-    @Test func grpcWithoutAGRPCTransportIsATypedError() {
-        var configuration = OTLPExporterConfiguration()
-        configuration.protocol = .grpc
-        #expect {
-            try OTLPExporter(configuration: configuration)
-        } throws: { error in
-            guard case .transportUnavailable(.grpc, _) = error as? OTLPExporterError else { return false }
-            return true
-        }
-    }
 }

@@ -80,7 +80,11 @@ public final class OTLPExporter: SpanExporter {
         case .httpProtobuf:
             transport = try OTLPHTTPTransport(configuration: configuration, httpClient: httpClient, logger: limited)
         case .grpc:
-            throw .transportUnavailable(.grpc, reason: Self.noGRPCTransport)
+            #if OTLPGRPC
+            transport = try OTLPGRPCTransport(configuration: configuration)
+            #else
+            throw .transportUnavailable(.grpc, reason: "the package trait OTLPGRPC is off")
+            #endif
         }
         self.init(configuration: configuration, transport: transport, logger: limited)
     }
@@ -102,14 +106,16 @@ public final class OTLPExporter: SpanExporter {
         } catch {
             throw .invalidConfiguration(error)
         }
-        switch configuration.protocol {
-        case .httpProtobuf: throw .transportUnavailable(.httpProtobuf, reason: "the package trait OTLPHTTP is off")
-        case .grpc: throw .transportUnavailable(.grpc, reason: Self.noGRPCTransport)
+        #if OTLPGRPC
+        guard configuration.protocol == .grpc else {
+            throw .transportUnavailable(.httpProtobuf, reason: "the package trait OTLPHTTP is off")
         }
+        self.init(configuration: configuration, transport: try OTLPGRPCTransport(configuration: configuration), logger: RateLimitedLogger(logger))
+        #else
+        throw .transportUnavailable(configuration.protocol, reason: "the package traits OTLPHTTP and OTLPGRPC are off")
+        #endif
     }
     #endif
-
-    private static let noGRPCTransport = "this build has no OTLP/gRPC transport yet (package trait OTLPGRPC)"
 
     /// An exporter over `transport`: the seam the protocols plug into, and the tests' fakes.
     init(configuration: OTLPExporterConfiguration, transport: any OTLPTransport, logger: RateLimitedLogger) {
