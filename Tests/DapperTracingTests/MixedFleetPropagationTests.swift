@@ -1,6 +1,6 @@
 import Dapper
 import DapperTesting
-import DapperTracing
+@testable import DapperTracing  // DapperTraceValue's size
 import Instrumentation
 import Logging
 import Testing
@@ -147,6 +147,12 @@ import Tracing
         consumer.end()
         let references = try #require(reporter.spans.first?.references)
         #expect(references == [SpanReference(kind: .followsFrom, traceID: Self.low, traceIDHigh: Self.high, spanID: 0xb7ad_6b71_6920_3331)])
+    }
+
+    /// A `ServiceContext` keeps a value of up to three words inline; a larger one would cost an
+    /// allocation each time a span's context is made (BENCHMARKS.md, the unsampled loop).
+    @Test func whatAServiceContextCarriesForDapperFitsInThreeWords() {
+        #expect(MemoryLayout<DapperTraceValue>.size <= 3 * MemoryLayout<Int>.size)
     }
 
     @Test func logLinesOfA128BitTraceCarryItsWholeTraceID() {

@@ -72,7 +72,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         func start() -> Int64? { Int64(clamping: instant().nanosecondsSinceEpoch) }
         // A request's first span usually starts from an empty context: no lookup (a hash and
         // a cast) for that one.
-        switch parentContext.isEmpty ? nil : parentContext[DapperTraceKey.self] {
+        switch parentContext.isEmpty ? nil : parentContext[DapperTraceKey.self]?.view {
         case .span(let parent):
             let child = parent.child(operationName, kind: spanKind, startWallNanos: start)
             return recorded(child, operationName, parentContext)
@@ -183,7 +183,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
     ) where Inject.Carrier == Carrier {
         let propagated: PropagatedContext
         let parentID: UInt64
-        switch context[DapperTraceKey.self] {
+        switch context[DapperTraceKey.self]?.view {
         case .span(let span):
             // A span that has ended still propagates its trace: work it started may outlive it.
             guard let spanContext = span.contextEvenIfFinished else { return }
@@ -258,7 +258,9 @@ public struct DapperDistributedTracer: Tracing.Tracer {
                 guard formats != .kratos, let other = extractOtherThanKratos(carrier, using: extractor),
                     other.traceID == kratos.traceID, other.traceIDHigh != 0
                 else { return kratos }
-                return kratos.withTraceIDHigh(other.traceIDHigh)
+                var merged = kratos
+                merged.traceIDHigh = other.traceIDHigh
+                return merged
             }
         } catch {
             counters.malformedHeaders.add(1, ordering: .relaxed)
