@@ -25,7 +25,8 @@ import Tracing
 /// A span that is not sampled records nothing and costs little: no Dapper span is started for
 /// it and its `context` is the one it was given (for an unsampled root, with the new trace's
 /// identifiers added, in a context recycled from an earlier root on the thread), so unsampled
-/// spans allocate nothing beyond what `NoOpTracer` does. Such a span
+/// spans allocate nothing beyond what `NoOpTracer` does (but for a trace that came with a
+/// 128-bit ID, whose propagated context is boxed). Such a span
 /// propagates the context it continues: a peer called from inside it sees the unsampled
 /// root's (or the upstream's) span ID as its parent, and the sampled flag unset, which is all
 /// an unsampled peer uses.
