@@ -31,6 +31,20 @@ private func span(
         #expect(decoded.parentSpanID == [0, 0, 0, 0, 0, 0, 0xAA, 0xBB])
     }
 
+    @Test func aTraceIDWithAHighHalfIsSentWholeInSpansAndLinks() throws {
+        var wide = span(references: [
+            SpanReference(kind: .followsFrom, traceID: 0x0102_0304_0506_0708, traceIDHigh: 0xF1F2_F3F4_F5F6_F7F8, spanID: 9),
+            SpanReference(kind: .childOf, traceID: 0x0102_0304_0506_0708, spanID: 10),
+        ])
+        wide.context.traceIDHigh = 0xF1F2_F3F4_F5F6_F7F8
+        let decoded = try decode([wide]).spans[0]
+        #expect(decoded.traceID == [0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(decoded.links.map(\.traceID) == [
+            [0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 1, 2, 3, 4, 5, 6, 7, 8],
+            [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+        ])
+    }
+
     @Test func aRootHasNoParentSpanID() throws {
         #expect(try decode([span(parentID: 0)]).spans[0].parentSpanID == [])
     }

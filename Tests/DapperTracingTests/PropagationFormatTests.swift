@@ -101,23 +101,25 @@ import Tracing
         #expect(forged.description == #"malformed traceparent: "00-x\n[ERROR] forged line\u{1b}[2J\"""#)
     }
 
-    @Test func w3cTraceparentIsContinuedWithTheLowSixtyFourBitsOfItsTraceID() throws {
+    @Test func w3cTraceparentIsContinuedAndWrittenBackWithItsWhole128BitTraceID() throws {
         let (tracer, reporter) = makeBridge(sampler: NeverSampler(), propagation: .traceparent)
         let context = tracer.context(from: ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
         var outgoing: [String: String] = [:]
         tracer.withSpan("/api", context: context, ofKind: .server) { span in outgoing = tracer.headers(for: span.context) }
         let span = try #require(reporter.spans.first)
         #expect(span.context.traceID == 0x8448_eb21_1c80_319c)
+        #expect(span.context.traceIDHigh == 0x0af7_6519_16cd_43dd)
         #expect(span.context.parentID == 0xb7ad_6b71_6920_3331)
         #expect(span.context.isSampled)
         let expectedSpan = String(span.context.spanID, radix: 16).leftPadded(to: 16)
-        #expect(outgoing == ["traceparent": "00-00000000000000008448eb211c80319c-\(expectedSpan)-01"])
+        #expect(outgoing == ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-\(expectedSpan)-01"])
     }
 
     @Test func w3cTraceparentOfALaterVersionIsReadByItsFirstFields() {
         let (tracer, _) = makeBridge(propagation: .traceparent)
         let context = tracer.context(from: ["traceparent": "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-what-follows"])
         #expect(context.dapperSpanContext?.traceID == 0x8448_eb21_1c80_319c)
+        #expect(context.dapperSpanContext?.traceIDHigh == 0x0af7_6519_16cd_43dd)
         #expect(context.dapperSpanContext?.isSampled == false)
     }
 
@@ -131,8 +133,9 @@ import Tracing
         tracer.withSpan("/api", context: context, ofKind: .server) { span in outgoing = tracer.headers(for: span.context) }
         let span = try #require(reporter.spans.first)
         #expect(span.context.traceID == 0x4848_5a39_53bb_6124)
+        #expect(span.context.traceIDHigh == 0x463a_c35c_9f64_13ad)
         #expect(span.context.parentID == 0xa2fb_4a1d_1a96_d312)
-        #expect(outgoing["x-b3-traceid"] == "48485a3953bb6124")
+        #expect(outgoing["x-b3-traceid"] == "463ac35c9f6413ad48485a3953bb6124")
         #expect(outgoing["x-b3-spanid"] == String(span.context.spanID, radix: 16).leftPadded(to: 16))
         #expect(outgoing["x-b3-parentspanid"] == "a2fb4a1d1a96d312")
         #expect(outgoing["x-b3-sampled"] == "1")
@@ -167,9 +170,20 @@ import Tracing
         tracer.withSpan("/api", context: context, ofKind: .server) { span in outgoing = tracer.headers(for: span.context) }
         let span = try #require(reporter.spans.first)
         #expect(span.context.traceID == 0x64fe_8b2a_57d3_eff7)
+        #expect(span.context.traceIDHigh == 0x80f1_98ee_5634_3ba8)
         #expect(span.context.parentID == 0xe457_b5a2_e4d8_6bd1)
         let spanHex = String(span.context.spanID, radix: 16).leftPadded(to: 16)
-        #expect(outgoing == ["b3": "64fe8b2a57d3eff7-\(spanHex)-1-e457b5a2e4d86bd1"])
+        #expect(outgoing == ["b3": "80f198ee56343ba864fe8b2a57d3eff7-\(spanHex)-1-e457b5a2e4d86bd1"])
+    }
+
+    /// A 64-bit B3 trace ID is written back in 16 hex digits, as Zipkin does.
+    @Test func a64BitB3TraceIDIsWrittenBackIn16Digits() throws {
+        let (tracer, _) = makeBridge(sampler: NeverSampler(), propagation: .b3)
+        let context = tracer.context(from: ["b3": "64fe8b2a57d3eff7-e457b5a2e4d86bd1-1"])
+        var outgoing: [String: String] = [:]
+        tracer.withSpan("/api", context: context, ofKind: .server) { span in outgoing = tracer.headers(for: span.context) }
+        #expect(outgoing["x-b3-traceid"] == "64fe8b2a57d3eff7")
+        #expect(outgoing["b3"]?.hasPrefix("64fe8b2a57d3eff7-") == true)
     }
 
     /// `b3: 0` (or `X-B3-Sampled: 0` alone) is an upstream's "do not sample": the request
@@ -264,6 +278,8 @@ import Tracing
             "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         ])
         #expect(context.dapperSpanContext?.traceID == 1000)
+        #expect(context.dapperSpanContext?.traceIDHigh == 0)
+        #expect(context.dapperSpanContext?.spanID == 2000)
     }
 
     @Test func everySelectedFormatIsInjected() {

@@ -17,6 +17,18 @@ import Testing
         #expect(hex(bytes) == hex(vector.bytes))
     }
 
+    /// `span.proto` has a 64-bit trace ID: a span of a trace that came with a 128-bit ID is
+    /// sent with the low half, byte for byte as the vector with that trace ID.
+    @Test(arguments: WireVectors.spans)
+    func theHighHalfOfATraceIDIsNotSent(_ vector: WireVector) throws {
+        var wide = vector.span
+        wide.context.traceIDHigh = 0x0af7_6519_16cd_43dd
+        wide.references = wide.references.map {
+            SpanReference(kind: $0.kind, traceID: $0.traceID, traceIDHigh: 0x0af7_6519_16cd_43dd, spanID: $0.spanID)
+        }
+        #expect(hex(try SpanEncoder().encode(wide)) == hex(vector.bytes))
+    }
+
     @Test func anEncoderReusedForDifferentSpansGivesEachItsOwnBytes() throws {
         let encoder = SpanEncoder()
         for _ in 0..<3 {

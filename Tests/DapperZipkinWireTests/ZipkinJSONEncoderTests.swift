@@ -23,6 +23,13 @@ import Testing
             startTimeNanos: 1_500, durationNanos: duration, tags: SpanTags(tags), logs: logs)
     }
 
+    @Test func aTraceIDWithAHighHalfIsWrittenIn32HexDigitsAsZipkinDoes() throws {
+        var wide = span()
+        wide.context.traceIDHigh = 0x0af7_6519_16cd_43dd
+        #expect(try object(ZipkinJSONEncoder().encode(wide))["traceId"] as? String == "0af7651916cd43dd0000000000000001")
+        #expect(try object(ZipkinJSONEncoder().encode(span()))["traceId"] as? String == "0000000000000001")
+    }
+
     @Test func aRootHasNoParentID() throws {
         #expect(try object(ZipkinJSONEncoder().encode(span()))["parentId"] == nil)
         #expect(try object(ZipkinJSONEncoder().encode(span(parentID: 7)))["parentId"] as? String == "0000000000000007")

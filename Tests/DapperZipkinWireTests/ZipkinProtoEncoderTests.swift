@@ -72,6 +72,15 @@ import Testing
         }
     }
 
+    @Test func aTraceIDWithAHighHalfIsSentIn16BytesAndAsTheJSONSendsIt() throws {
+        var spans = WireVectors.spans.map(\.span)
+        for index in spans.indices { spans[index].context.traceIDHigh = UInt64(index + 1) << 56 | 0xabcdef }
+        let decoded = try decodeList(ZipkinProtoEncoder().encodeList(spans))
+        #expect(decoded == (try jsonObjects(spans)))
+        #expect(decoded.allSatisfy { ($0["traceId"] as? String)?.count == 32 })
+        #expect(decoded.first?["traceId"] as? String == "0100000000abcdef" + String(format: "%016llx", spans[0].context.traceID))
+    }
+
     @Test func anEmptyListEncodesToNoBytes() {
         #expect(ZipkinProtoEncoder().encodeList([FinishedSpan]()).isEmpty)
     }

@@ -97,6 +97,7 @@ public struct DapperSpan: Trace, Hashable {
         guard parent.level <= Self.maxLevel else { return .noop }
         let context = SpanContext(
             traceID: parent.traceID,
+            traceIDHigh: parent.traceIDHigh,
             spanID: IdentifierGenerator.next(),
             parentID: parent.spanID,
             flags: parent.flags,

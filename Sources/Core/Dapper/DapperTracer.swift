@@ -83,7 +83,8 @@ public final class DapperTracer: Tracer {
 
     /// Continues a trace whose context came from a peer by other means (another header
     /// format, a message queue): a child of the remote span, of kind `server`, with an empty
-    /// operation name. The remote's sampled and debug flags are kept.
+    /// operation name. The remote's sampled and debug flags are kept, and so is its
+    /// ``SpanContext/traceIDHigh``: every span of the trace in this process inherits it.
     public func continueTrace(_ remote: SpanContext) -> DapperSpan {
         continueTrace(remote, operationName: "", kind: .server, startWallNanos: { nil })
     }
@@ -107,6 +108,7 @@ public final class DapperTracer: Tracer {
     ) -> DapperSpan {
         let context = SpanContext(
             traceID: remote.traceID,
+            traceIDHigh: remote.traceIDHigh,
             spanID: IdentifierGenerator.next(),
             parentID: remote.spanID,
             flags: remote.flags,

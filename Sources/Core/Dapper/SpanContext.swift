@@ -11,8 +11,15 @@
 /// ```
 ///
 /// ``level`` and ``probability`` are local: the text form does not carry them.
+///
+/// A trace ID is 64 bits in Kratos (Go) v1, and 128 bits in W3C Trace Context, B3 and
+/// OpenTelemetry. ``traceID`` is the low 64 bits, the identifier `kratos-trace-id` and
+/// `span.proto` carry; ``traceIDHigh`` is the high 64 bits, non-zero only for a trace that
+/// came from a peer with a 128-bit ID, so that formats that carry 128 bits (`traceparent`, B3,
+/// Zipkin, OTLP) write the peer's ID back whole.
 public struct SpanContext: Sendable, Hashable {
-    /// The trace every span of one request shares. Never 0 in a context made or parsed here.
+    /// The trace every span of one request shares: the low 64 bits of its ID, all of it for a
+    /// trace that began in Dapper or in Kratos v1. Never 0 in a context made or parsed here.
     public var traceID: UInt64
     /// This span's identifier. A root span's span ID equals its trace ID.
     public var spanID: UInt64
@@ -25,10 +32,18 @@ public struct SpanContext: Sendable, Hashable {
     public var probability: Float
     /// The depth of the span in its trace within this process: a root is 1, its child 2.
     public var level: Int
+    /// The high 64 bits of a 128-bit trace ID, 0 for a 64-bit one (every trace a Dapper tracer
+    /// or a Kratos v1 service starts).
+    ///
+    /// Set from a peer's `traceparent` or 128-bit B3 header, and inherited by every span of the
+    /// trace in this process. The text form (`kratos-trace-id`) and `span.proto` do not carry
+    /// it: a Kratos v1 service downstream sees the low 64 bits, ``traceID``.
+    public var traceIDHigh: UInt64
 
     /// Creates a context from its fields.
     public init(
         traceID: UInt64,
+        traceIDHigh: UInt64 = 0,
         spanID: UInt64,
         parentID: UInt64 = 0,
         flags: Flags = [],
@@ -41,6 +56,7 @@ public struct SpanContext: Sendable, Hashable {
         self.flags = flags
         self.probability = probability
         self.level = level
+        self.traceIDHigh = traceIDHigh
     }
 
     /// Whether the trace is sampled: its spans are recorded and reported.
@@ -79,6 +95,7 @@ extension SpanContext {
 
 extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     /// The propagated text form, `{traceID}:{spanID}:{parentID}:{flags}` in lower-case hex.
+    /// ``traceIDHigh`` is not part of it: Kratos (Go) v1 reads 64-bit trace IDs.
     ///
     /// The only allocation is the returned string's own storage.
     public var description: String {
@@ -111,7 +128,8 @@ extension SpanContext: CustomStringConvertible, LosslessStringConvertible {
     /// - `flags` keeps the low 8 bits of its number.
     /// - A trace ID or span ID of 0 is rejected (the original accepted it).
     ///
-    /// The parsed context has ``level`` 0 and ``probability`` 0: neither is propagated.
+    /// The parsed context has ``level`` 0, ``probability`` 0 and ``traceIDHigh`` 0: none is
+    /// propagated.
     ///
     /// - Throws: ``SpanContextParseError``; never crashes, whatever the bytes.
     public init(parsing text: String) throws(SpanContextParseError) {

@@ -21,7 +21,7 @@ enum DapperAPIInterop {
     static let installed: Void = {
         CurrentTraceFallback.install {
             guard let context = ServiceContext.current else { return nil }
-            switch context.isEmpty ? nil : context[DapperTraceKey.self] {
+            switch context.isEmpty ? nil : context[DapperTraceKey.self]?.view {
             case .span(let span):
                 return InheritedTrace(span)
             case .propagated(let remote)

@@ -95,7 +95,8 @@ public struct DapperDistributedSpan: Tracing.Span {
 
     public func addLink(_ link: SpanLink) {
         guard !span.isNoop, let linked = link.context.propagatedContext else { return }
-        span.addReference(SpanReference(kind: .followsFrom, traceID: linked.traceID, spanID: linked.spanID))
+        span.addReference(SpanReference(
+            kind: .followsFrom, traceID: linked.traceID, traceIDHigh: linked.traceIDHigh, spanID: linked.spanID))
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {

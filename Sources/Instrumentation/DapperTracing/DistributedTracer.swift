@@ -10,8 +10,11 @@ import Tracing
 ///
 /// ```swift
 /// let tracer = DapperTracer(serviceName: "gateway", reporter: reporter)
-/// InstrumentationSystem.bootstrap(DapperDistributedTracer(tracer, propagation: [.kratos, .b3]))
+/// InstrumentationSystem.bootstrap(DapperDistributedTracer(tracer))
 /// ```
+///
+/// It reads and writes `kratos-trace-id` and W3C `traceparent` unless given other
+/// ``PropagationFormats`` (`propagation: [.kratos, .b3]` for a fleet that speaks Zipkin's B3).
 ///
 /// `startSpan` continues the Dapper span found in the given `ServiceContext` (a child, as
 /// `fork` makes, even when that span has ended: a task may outlive the request that started
@@ -22,7 +25,8 @@ import Tracing
 /// A span that is not sampled records nothing and costs little: no Dapper span is started for
 /// it and its `context` is the one it was given (for an unsampled root, with the new trace's
 /// identifiers added, in a context recycled from an earlier root on the thread), so unsampled
-/// spans allocate nothing beyond what `NoOpTracer` does. Such a span
+/// spans allocate nothing beyond what `NoOpTracer` does (but for a trace that came with a
+/// 128-bit ID, whose propagated context is boxed). Such a span
 /// propagates the context it continues: a peer called from inside it sees the unsampled
 /// root's (or the upstream's) span ID as its parent, and the sampled flag unset, which is all
 /// an unsampled peer uses.
@@ -31,19 +35,27 @@ public struct DapperDistributedTracer: Tracing.Tracer {
 
     /// The tracer that records and reports the spans.
     public let tracer: DapperTracer
-    /// The header formats read and written (``PropagationFormats/kratos`` by default).
+    /// The header formats read and written (`[.kratos, .traceparent]` by default).
     public let formats: PropagationFormats
     private let counters: Counters
 
     /// Creates the bridge for `tracer`, propagating in `formats`.
-    public init(_ tracer: DapperTracer, propagation formats: PropagationFormats = .kratos) {
+    ///
+    /// The default reads and writes both `kratos-trace-id` (Kratos v1) and `traceparent`
+    /// (Kratos v2 and other OpenTelemetry services), so that one trace crosses a fleet of
+    /// both; see ``PropagationFormats`` for which wins when a request carries both. Pass
+    /// `.kratos` for a fleet of Kratos v1 services only, where `traceparent` would be dead
+    /// weight on every call.
+    public init(_ tracer: DapperTracer, propagation formats: PropagationFormats = [.kratos, .traceparent]) {
         self.tracer = tracer
         self.formats = formats
         self.counters = Counters()
         DapperAPIInterop.installed
     }
 
-    /// Requests whose trace header was present but malformed (they started new traces).
+    /// Trace headers that were present but malformed, and so ignored: a request whose every
+    /// trace header is malformed starts a new trace; a malformed `traceparent` beside a valid
+    /// `kratos-trace-id` is counted too, though the request continues the Kratos trace.
     public var malformedHeaderCount: Int { counters.malformedHeaders.load(ordering: .relaxed) }
 
     public func startSpan<Instant: TracerInstant>(
@@ -61,7 +73,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         func start() -> Int64? { Int64(clamping: instant().nanosecondsSinceEpoch) }
         // A request's first span usually starts from an empty context: no lookup (a hash and
         // a cast) for that one.
-        switch parentContext.isEmpty ? nil : parentContext[DapperTraceKey.self] {
+        switch parentContext.isEmpty ? nil : parentContext[DapperTraceKey.self]?.view {
         case .span(let parent):
             let child = parent.child(operationName, kind: spanKind, startWallNanos: start)
             return recorded(child, operationName, parentContext)
@@ -84,7 +96,9 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             let tracer = parentContext.dapperTracer ?? tracer
             let decision = tracer.sampler.decide(traceID: remote.traceID, operationName: operationName)
             guard decision.isSampled else {
-                let decided = PropagatedContext(traceID: remote.traceID, spanID: remote.spanID, flags: [])
+                var decided = remote
+                decided.flags = 0
+                decided.samplingDeferred = false
                 return unrecorded(operationName, parentContext, carrying: .propagated(decided))
             }
             var context = remote.spanContext
@@ -170,7 +184,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
     ) where Inject.Carrier == Carrier {
         let propagated: PropagatedContext
         let parentID: UInt64
-        switch context[DapperTraceKey.self] {
+        switch context[DapperTraceKey.self]?.view {
         case .span(let span):
             // A span that has ended still propagates its trace: work it started may outlive it.
             guard let spanContext = span.contextEvenIfFinished else { return }
@@ -189,7 +203,7 @@ public struct DapperDistributedTracer: Tracing.Tracer {
             injector.inject(TraceHeaders.formatKratos(propagated, parentID: parentID), forKey: HeaderName.kratos, into: &carrier)
         }
         if formats.contains(.b3Multi) {
-            injector.inject(Hex.string16(propagated.traceID), forKey: HeaderName.b3TraceID, into: &carrier)
+            injector.inject(TraceHeaders.formatB3TraceID(propagated), forKey: HeaderName.b3TraceID, into: &carrier)
             injector.inject(Hex.string16(propagated.spanID), forKey: HeaderName.b3SpanID, into: &carrier)
             if parentID != 0 {
                 injector.inject(Hex.string16(parentID), forKey: HeaderName.b3ParentSpanID, into: &carrier)
@@ -232,18 +246,33 @@ public struct DapperDistributedTracer: Tracing.Tracer {
         }
     }
 
-    /// The first present and valid context among the selected formats; a malformed header is
-    /// counted and skipped.
+    /// The first present and valid context among the selected formats, in the order
+    /// ``PropagationFormats`` gives; a malformed header is counted and skipped. A valid
+    /// `kratos-trace-id` takes the high half of the trace ID from the other formats' context
+    /// when it has the same low 64 bits.
     func extractContext<Carrier, Extract: Extractor>(
         _ carrier: Carrier, using extractor: Extract
     ) -> PropagatedContext? where Extract.Carrier == Carrier {
         do {
             if formats.contains(.kratos), let value = extractor.extract(key: HeaderName.kratos, from: carrier) {
-                return try TraceHeaders.parseKratos(value)
+                let kratos = try TraceHeaders.parseKratos(value)
+                guard formats != .kratos, let other = extractOtherThanKratos(carrier, using: extractor),
+                    other.traceID == kratos.traceID, other.traceIDHigh != 0
+                else { return kratos }
+                var merged = kratos
+                merged.traceIDHigh = other.traceIDHigh
+                return merged
             }
         } catch {
             counters.malformedHeaders.add(1, ordering: .relaxed)
         }
+        return extractOtherThanKratos(carrier, using: extractor)
+    }
+
+    /// ``extractContext(_:using:)`` without `kratos-trace-id`.
+    private func extractOtherThanKratos<Carrier, Extract: Extractor>(
+        _ carrier: Carrier, using extractor: Extract
+    ) -> PropagatedContext? where Extract.Carrier == Carrier {
         do {
             if formats.contains(.traceparent), let value = extractor.extract(key: HeaderName.traceparent, from: carrier) {
                 return try TraceHeaders.parseTraceparent(value)

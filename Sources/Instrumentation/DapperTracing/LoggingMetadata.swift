@@ -5,7 +5,8 @@ import Logging
 
 extension Logger.MetadataProvider {
     /// Adds the current Dapper trace to every log line: `trace_id` and `span_id`, 16 lower-case
-    /// hex digits each, read from `ServiceContext.current` (so inside any `withSpan`, and in a
+    /// hex digits each (`trace_id` 32 for a trace that came with a 128-bit ID, as the tracing
+    /// backend shows it), read from `ServiceContext.current` (so inside any `withSpan`, and in a
     /// handler Hummingbird or gRPC runs inside its server span).
     ///
     /// ```swift
@@ -21,7 +22,7 @@ extension Logger.MetadataProvider {
         Logger.MetadataProvider {
             guard let context = ServiceContext.current?.propagatedContext else { return [:] }
             return [
-                traceIDKey: .string(Hex.string16(context.traceID)),
+                traceIDKey: .string(TraceHeaders.formatB3TraceID(context)),
                 spanIDKey: .string(Hex.string16(context.spanID)),
             ]
         }

@@ -7,11 +7,23 @@
 /// ``DapperDistributedTracer/malformedHeaderCount``), so a bad value starts a new trace instead
 /// of failing the request. Injection writes every selected format.
 ///
-/// Dapper's IDs are 64 bits. A 128-bit trace ID from B3 or W3C keeps its low 64 bits (the
-/// last 16 hex digits) and is written back as those 64 bits (16 digits in B3, 32 with the
-/// high half zero in `traceparent`), so a peer that sent a 128-bit ID sees a different trace
-/// ID downstream of a Dapper service. A trace ID whose low 64 bits are all zero cannot be
-/// continued and starts a new trace.
+/// When a request carries both `kratos-trace-id` and another format, `kratos-trace-id` wins:
+/// a Kratos v1 service forwards and rewrites only that header, so when both arrive the Kratos
+/// one is the fresher (a `traceparent` beside it may have been passed through unchanged from
+/// an earlier hop, its parent span ID stale, or even belong to a trace that the Kratos v1
+/// service did not continue). The other header still counts for one thing: when it carries
+/// the same low 64 bits of trace ID, its high half is kept, so a trace begun with a 128-bit ID
+/// by a Kratos v2 (OpenTelemetry) service keeps that ID through Swift services and across the
+/// Kratos v1 services between them.
+///
+/// Trace IDs are 128 bits in W3C Trace Context and B3, 64 in `kratos-trace-id` and
+/// `span.proto`. A 128-bit ID is kept whole (``/Dapper/SpanContext/traceIDHigh``) and written
+/// back whole: 32 hex digits in `traceparent`, and in B3 as Zipkin does, 32 digits when the
+/// high half is non-zero and 16 otherwise; `kratos-trace-id` gets the low 64 bits (the last 16
+/// hex digits). A trace that begins here has a 64-bit ID, written in `traceparent` with the
+/// high half zero. A trace ID whose low 64 bits are all zero (a valid W3C ID, one in 2⁶⁴ of
+/// random ones) cannot be carried by a Kratos v1 service, which needs a non-zero 64-bit ID: it
+/// is taken as malformed, and the request starts a new trace.
 public struct PropagationFormats: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
 

@@ -33,7 +33,7 @@ enum TraceHeaders {
             default: throw .b3(header: "X-B3-Sampled", value: sampled)
             }
         }
-        guard let traceID = b3TraceID(traceText) else { throw .b3(header: "X-B3-TraceId", value: traceText) }
+        guard let trace = b3TraceID(traceText) else { throw .b3(header: "X-B3-TraceId", value: traceText) }
         let spanText = header(HeaderName.b3SpanID) ?? ""
         guard let spanID = Hex.parse(spanText.utf8, length: 16), spanID != 0 else {
             throw .b3(header: "X-B3-SpanId", value: spanText)
@@ -54,7 +54,8 @@ enum TraceHeaders {
             }
             deferred = false
         }
-        return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
+        return PropagatedContext(
+            traceID: trace.low, traceIDHigh: trace.high, spanID: spanID, flags: flags, samplingDeferred: deferred)
     }
 
     /// Single-header `b3`. A value that only carries a sampling decision (`0`, `1`, `d`) gives
@@ -72,7 +73,7 @@ enum TraceHeaders {
             }
         }
         guard parts.count >= 2, parts.count <= 4,
-            let traceID = b3TraceID(parts[0]),
+            let trace = b3TraceID(parts[0]),
             let spanID = Hex.parse(parts[1].utf8, length: 16), spanID != 0
         else { throw .b3(header: "b3", value: value) }
         var flags: SpanContext.Flags = []
@@ -87,7 +88,8 @@ enum TraceHeaders {
             deferred = false
         }
         if parts.count == 4, Hex.parse(parts[3].utf8, length: 16) == nil { throw .b3(header: "b3", value: value) }
-        return PropagatedContext(traceID: traceID, spanID: spanID, flags: flags, samplingDeferred: deferred)
+        return PropagatedContext(
+            traceID: trace.low, traceIDHigh: trace.high, spanID: spanID, flags: flags, samplingDeferred: deferred)
     }
 
     /// The longest valid single `b3` value: a 128-bit trace ID, a span ID, a decision and a
@@ -99,18 +101,27 @@ enum TraceHeaders {
     }
 
     static func formatB3Single(_ context: PropagatedContext, parentID: UInt64) -> String {
-        var text = Hex.string16(context.traceID) + "-" + Hex.string16(context.spanID) + "-" + b3Sampled(context)
+        var text = formatB3TraceID(context) + "-" + Hex.string16(context.spanID) + "-" + b3Sampled(context)
         if parentID != 0 { text += "-" + Hex.string16(parentID) }
         return text
     }
 
-    /// A B3 trace ID: 16 or 32 hex digits, the low 64 bits kept; `nil` if malformed or zero.
-    private static func b3TraceID(_ text: some StringProtocol) -> UInt64? {
+    /// The B3 trace ID as Zipkin writes it: 32 hex digits when the high half is non-zero, 16
+    /// otherwise.
+    static func formatB3TraceID(_ context: PropagatedContext) -> String {
+        let high = context.traceIDHigh
+        return high == 0 ? Hex.string16(context.traceID) : Hex.string16(high) + Hex.string16(context.traceID)
+    }
+
+    /// A B3 trace ID: 16 or 32 hex digits; `nil` if malformed, or if its low 64 bits are zero
+    /// (`kratos-trace-id` and `span.proto` need a non-zero 64-bit ID).
+    private static func b3TraceID(_ text: some StringProtocol) -> (low: UInt64, high: UInt64)? {
         let utf8 = text.utf8
         guard utf8.count == 16 || utf8.count == 32 else { return nil }
         guard let low = Hex.parse(utf8.suffix(16), length: 16), low != 0 else { return nil }
-        if utf8.count == 32, Hex.parse(utf8.prefix(16), length: 16) == nil { return nil }
-        return low
+        guard utf8.count == 32 else { return (low, 0) }
+        guard let high = Hex.parse(utf8.prefix(16), length: 16) else { return nil }
+        return (low, high)
     }
 
     // MARK: W3C traceparent
@@ -132,13 +143,16 @@ enum TraceHeaders {
             let parent = Hex.parse(utf8[36..<52], length: 16, lowerCaseOnly: true), parent != 0,
             let flags = Hex.parse(utf8[53..<55], length: 2, lowerCaseOnly: true)
         else { throw .traceparent(value) }
-        // A valid 128-bit ID whose low half is zero: nothing Dapper can carry.
+        // A valid 128-bit ID whose low half is zero: `kratos-trace-id` and `span.proto` need a
+        // non-zero 64-bit ID, so it is refused (and a new trace starts), as a 64-bit peer would.
         guard low != 0 else { throw .traceparent(value) }
-        return PropagatedContext(traceID: low, spanID: parent, flags: flags & 1 == 1 ? .sampled : [])
+        return PropagatedContext(traceID: low, traceIDHigh: high, spanID: parent, flags: flags & 1 == 1 ? .sampled : [])
     }
 
+    /// `00-{high}{low}-{spanID}-{flags}`: the high half is zero for a trace that began in
+    /// Dapper or in Kratos v1.
     static func formatTraceparent(_ context: PropagatedContext) -> String {
-        "00-0000000000000000" + Hex.string16(context.traceID) + "-" + Hex.string16(context.spanID)
+        "00-" + Hex.string16(context.traceIDHigh) + Hex.string16(context.traceID) + "-" + Hex.string16(context.spanID)
             + (context.isSampled || context.isDebug ? "-01" : "-00")
     }
 }

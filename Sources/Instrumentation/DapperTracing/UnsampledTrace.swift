@@ -33,6 +33,7 @@ package struct UnsampledTrace: Trace, Hashable {
         guard let spanContext, spanContext.level <= DapperSpan.maxLevel else { return UnsampledTrace(noop: ()) }
         return UnsampledTrace(SpanContext(
             traceID: spanContext.traceID,
+            traceIDHigh: spanContext.traceIDHigh,
             spanID: IdentifierGenerator.next(),
             parentID: spanContext.spanID,
             flags: spanContext.flags,

@@ -20,8 +20,10 @@ typealias OTLPAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
 /// protobuf-c.
 ///
 /// The mapping (the module's documentation has it as a table):
-/// - `trace_id`: 8 zero bytes, then the 64-bit trace ID big-endian; `span_id`: the span ID
-///   big-endian; `parent_span_id`: empty for a root, else the parent ID big-endian.
+/// - `trace_id`: ``/Dapper/SpanContext/traceIDHigh`` big-endian (8 zero bytes for a 64-bit
+///   trace ID, as every trace begun by Dapper or Kratos v1 has), then
+///   ``/Dapper/SpanContext/traceID`` big-endian; `span_id`: the span ID big-endian;
+///   `parent_span_id`: empty for a root, else the parent ID big-endian.
 /// - `flags`: the W3C trace flags in the low byte: 0x01 when
 ///   ``/Dapper/SpanContext/isSampled``, nothing else (Dapper's debug bit 0x02 is not a W3C flag;
 ///   it becomes the attribute `dapper.debug`).
@@ -32,7 +34,8 @@ typealias OTLPAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
 ///   with the last value; Dapper's own start with `dapper.`.
 /// - `events`: one per log entry at its time, named by its `event` field (else `log`), with
 ///   the other fields as string attributes (one per key, the last value).
-/// - `links`: the references, each with `dapper.reference.kind` (`child_of`, `follows_from`).
+/// - `links`: the references (their trace IDs as `trace_id`), each with
+///   `dapper.reference.kind` (`child_of`, `follows_from`).
 /// - `status`: ERROR when the last `error` tag is `true` (bool, or the string `true`), with the
 ///   last `message` log field as its message (what `DapperSpan.finish(error:)`
 ///   logs); otherwise unset.
@@ -326,7 +329,7 @@ public final class OTLPSpanEncoder {
             return .failure(.invalidTime(index: index, startNanos: start, durationNanos: duration))
         }
         let context = span.pointee.context
-        message.pointee.trace_id = copyTraceID(context.traceID)
+        message.pointee.trace_id = copyTraceID(high: context.traceIDHigh, low: context.traceID)
         message.pointee.span_id = arena.copy(bigEndian: context.spanID)
         message.pointee.parent_span_id =
             context.parentID == 0 ? ProtobufCBinaryData(len: 0, data: nil) : arena.copy(bigEndian: context.parentID)
@@ -400,7 +403,7 @@ public final class OTLPSpanEncoder {
         let firstLink = counts.links
         for reference in span.pointee.references {
             let link = links.structs + counts.links
-            link.pointee.trace_id = copyTraceID(reference.traceID)
+            link.pointee.trace_id = copyTraceID(high: reference.traceIDHigh, low: reference.traceID)
             link.pointee.span_id = arena.copy(bigEndian: reference.spanID)
             let value = values.structs + counts.attributes
             Self.setString(value, arena.copy(reference.kind == .childOf ? "child_of" : "follows_from"))
@@ -455,10 +458,11 @@ public final class OTLPSpanEncoder {
         repeats = table
     }
 
-    private func copyTraceID(_ traceID: UInt64) -> ProtobufCBinaryData {
+    /// The 16 bytes of a trace ID: the high half big-endian (0 for a 64-bit ID), then the low.
+    private func copyTraceID(high: UInt64, low: UInt64) -> ProtobufCBinaryData {
         let destination = arena.take(16)
-        destination.storeBytes(of: 0, as: UInt64.self)
-        destination.storeBytes(of: traceID.bigEndian, toByteOffset: 8, as: UInt64.self)
+        destination.storeBytes(of: high.bigEndian, as: UInt64.self)
+        destination.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
         return ProtobufCBinaryData(len: 16, data: destination.assumingMemoryBound(to: UInt8.self))
     }
 

@@ -187,6 +187,14 @@ package struct ByteArena {
         return ProtobufCBinaryData(len: 8, data: destination.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// Copies `high` then `low` as 16 big-endian bytes (a 128-bit trace ID).
+    package mutating func copy(bigEndian high: UInt64, _ low: UInt64) -> ProtobufCBinaryData {
+        let destination = take(16)
+        destination.storeBytes(of: high.bigEndian, as: UInt64.self)
+        destination.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        return ProtobufCBinaryData(len: 16, data: destination.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// Copies one byte.
     mutating func copy(byte: UInt8) -> ProtobufCBinaryData {
         let destination = take(1)

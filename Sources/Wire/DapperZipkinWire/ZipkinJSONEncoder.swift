@@ -4,7 +4,9 @@ import DapperWire
 /// Encodes finished spans as Zipkin v2 JSON (`POST /api/v2/spans`), with the mapping of
 /// Compatibility §9.
 ///
-/// - `traceId`, `id`, `parentId`: 16 lower-case hex digits; no `parentId` on a root.
+/// - `traceId`, `id`, `parentId`: 16 lower-case hex digits; no `parentId` on a root. A trace
+///   ID with a non-zero ``/Dapper/SpanContext/traceIDHigh`` has 32, the high half first, as
+///   Zipkin writes a 128-bit ID.
 /// - `name`: the operation name; `localEndpoint.serviceName`: the service name.
 /// - `kind`: from the last `span.kind` tag (`SERVER`, `CLIENT`, `PRODUCER`, `CONSUMER`);
 ///   `span.kind` itself is not sent as a tag.
@@ -74,6 +76,8 @@ public struct ZipkinJSONEncoder: Sendable {
 
     private func write(_ span: UnsafePointer<FinishedSpan>, to writer: inout JSONWriter, prefixCache: ZipkinTagPrefixCache?) {
         writer.literal(#"{"traceId":""#)
+        // 32 hex digits for a 128-bit trace ID, as Zipkin writes it; 16 otherwise.
+        if span.pointee.context.traceIDHigh != 0 { writer.hex(span.pointee.context.traceIDHigh) }
         writer.hex(span.pointee.context.traceID)
         writer.literal(#"","id":""#)
         writer.hex(span.pointee.context.spanID)

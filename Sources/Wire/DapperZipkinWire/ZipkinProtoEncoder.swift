@@ -6,8 +6,9 @@ import Dapper
 /// Encodes finished spans as Zipkin's proto3 `ListOfSpans` (`zipkin.proto`, the body of
 /// `POST /api/v2/spans` with `Content-Type: application/x-protobuf`), through protobuf-c.
 ///
-/// The mapping is ``ZipkinJSONEncoder``'s (Compatibility §9): 8-byte big-endian IDs, no `parent_id` on
-/// a root, `kind` from the last `span.kind` tag, microsecond times (a duration at least 1),
+/// The mapping is ``ZipkinJSONEncoder``'s (Compatibility §9): 8-byte big-endian IDs (a
+/// 128-bit trace ID, with a non-zero ``/Dapper/SpanContext/traceIDHigh``, in 16 bytes, the high
+/// half first), no `parent_id` on a root, `kind` from the last `span.kind` tag, microsecond times (a duration at least 1),
 /// every other tag as text with the last value of a repeated key, one annotation per log
 /// field (`"key : value"`) unless it repeats an earlier one in the same microsecond.
 ///
@@ -129,7 +130,10 @@ public final class ZipkinProtoEncoder {
         tagIndex: inout Int,
         annotationIndex: inout Int
     ) {
-        message.pointee.trace_id = arena.copy(bigEndian: span.pointee.context.traceID)
+        message.pointee.trace_id =
+            span.pointee.context.traceIDHigh == 0
+            ? arena.copy(bigEndian: span.pointee.context.traceID)
+            : arena.copy(bigEndian: span.pointee.context.traceIDHigh, span.pointee.context.traceID)
         message.pointee.id = arena.copy(bigEndian: span.pointee.context.spanID)
         message.pointee.parent_id =
             span.pointee.context.parentID == 0
