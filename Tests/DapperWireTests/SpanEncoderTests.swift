@@ -17,16 +17,25 @@ import Testing
         #expect(hex(bytes) == hex(vector.bytes))
     }
 
-    /// `span.proto` has a 64-bit trace ID: a span of a trace that came with a 128-bit ID is
-    /// sent with the low half, byte for byte as the vector with that trace ID.
+    /// A span of a trace that came with a 128-bit ID is the Go original's bytes plus Dapper's
+    /// field 23 (`trace_id_high`, fixed64) before the trailing `version`, which the collector
+    /// reads back; references keep their low half only (SpanRef has no room for more).
     @Test(arguments: WireVectors.spans)
-    func theHighHalfOfATraceIDIsNotSent(_ vector: WireVector) throws {
+    func theHighHalfOfATraceIDTravelsInFieldTwentyThree(_ vector: WireVector) throws {
+        let high: UInt64 = 0x0af7_6519_16cd_43dd
         var wide = vector.span
-        wide.context.traceIDHigh = 0x0af7_6519_16cd_43dd
+        wide.context.traceIDHigh = high
         wide.references = wide.references.map {
-            SpanReference(kind: $0.kind, traceID: $0.traceID, traceIDHigh: 0x0af7_6519_16cd_43dd, spanID: $0.spanID)
+            SpanReference(kind: $0.kind, traceID: $0.traceID, traceIDHigh: high, spanID: $0.spanID)
         }
-        #expect(hex(try SpanEncoder().encode(wide)) == hex(vector.bytes))
+        let bytes = try SpanEncoder().encode(wide)
+        let version: [UInt8] = [0x98, 0x06, 0x01]
+        try #require(Array(vector.bytes.suffix(3)) == version)
+        let field23 = [0xb9, 0x01] + (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * UInt64($0))) }
+        #expect(hex(bytes) == hex(vector.bytes.dropLast(3) + field23 + version))
+        let decoded = try SpanDecoder().decode(bytes)
+        #expect(decoded.context.traceIDHigh == high)
+        #expect(decoded.context.traceID == vector.span.context.traceID)
     }
 
     @Test func anEncoderReusedForDifferentSpansGivesEachItsOwnBytes() throws {

@@ -101,8 +101,8 @@ public final class SpanDecoder {
             serviceName: serviceName,
             operationName: operationName,
             context: SpanContext(
-                traceID: message.trace_id, spanID: message.span_id, parentID: message.parent_id,
-                flags: flags, probability: message.sampling_probability),
+                traceID: message.trace_id, traceIDHigh: message.trace_id_high, spanID: message.span_id,
+                parentID: message.parent_id, flags: flags, probability: message.sampling_probability),
             startTimeNanos: try nanoseconds(start?.seconds ?? 0, Int64(start?.nanos ?? 0), field: "start_time"),
             durationNanos: try nanoseconds(duration?.seconds ?? 0, Int64(duration?.nanos ?? 0), field: "duration"),
             tags: SpanTags(tags),

@@ -593,7 +593,7 @@ const ProtobufCMessageDescriptor dapper__trace__log__descriptor =
   (ProtobufCMessageInit) dapper__trace__log__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor dapper__trace__span__field_descriptors[17] =
+static const ProtobufCFieldDescriptor dapper__trace__span__field_descriptors[18] =
 {
   {
     "service_name",
@@ -788,6 +788,18 @@ static const ProtobufCFieldDescriptor dapper__trace__span__field_descriptors[17]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "trace_id_high",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FIXED64,
+    0,   /* quantifier_offset */
+    offsetof(Dapper__Trace__Span, trace_id_high),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "version",
     99,
     PROTOBUF_C_LABEL_NONE,
@@ -817,14 +829,15 @@ static const unsigned dapper__trace__span__field_indices_by_name[] = {
   13,   /* field[13] = start_time */
   10,   /* field[10] = tags */
   3,   /* field[3] = trace_id */
-  16,   /* field[16] = version */
+  16,   /* field[16] = trace_id_high */
+  17,   /* field[17] = version */
 };
 static const ProtobufCIntRange dapper__trace__span__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 19, 12 },
-  { 99, 16 },
-  { 0, 17 }
+  { 99, 17 },
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor dapper__trace__span__descriptor =
 {
@@ -834,7 +847,7 @@ const ProtobufCMessageDescriptor dapper__trace__span__descriptor =
   "Dapper__Trace__Span",
   "dapper.trace",
   sizeof(Dapper__Trace__Span),
-  17,
+  18,
   dapper__trace__span__field_descriptors,
   dapper__trace__span__field_indices_by_name,
   3,  dapper__trace__span__number_ranges,

@@ -135,6 +135,8 @@ public final class SpanEncoder {
         message.pointee.service_name = arena.copy(span.serviceName)
         message.pointee.operation_name = arena.copy(span.operationName)
         message.pointee.trace_id = span.context.traceID
+        // Dapper's field 23: 0 (a Kratos v1 trace) is left out of the bytes, as proto3 does.
+        message.pointee.trace_id_high = span.context.traceIDHigh
         message.pointee.span_id = span.context.spanID
         message.pointee.parent_id = span.context.parentID
         message.pointee.sampling_probability = span.context.probability

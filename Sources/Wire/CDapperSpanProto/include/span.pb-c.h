@@ -147,6 +147,13 @@ struct  Dapper__Trace__Span
   Google__Protobuf__Duration *duration;
   size_t n_references;
   Dapper__Trace__SpanRef **references;
+  /*
+   * Dapper's addition, not in the Go original: the high 64 bits of a 128-bit trace ID (a trace
+   * that came from a W3C traceparent or B3 peer), so that the agent can export the whole ID
+   * (OTLP, Zipkin). Absent when 0, so every Kratos v1 span encodes byte for byte as before;
+   * Go's decoder skips the unknown field.
+   */
+  uint64_t trace_id_high;
   size_t n_tags;
   Dapper__Trace__Tag **tags;
   size_t n_logs;
@@ -154,7 +161,7 @@ struct  Dapper__Trace__Span
 };
 #define DAPPER__TRACE__SPAN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dapper__trace__span__descriptor) \
-    , 0, {0,NULL}, {0,NULL}, {0,NULL}, 0, 0, 0, 0, 0, 0, 0, {0,NULL}, NULL, NULL, 0,NULL, 0,NULL, 0,NULL }
+    , 0, {0,NULL}, {0,NULL}, {0,NULL}, 0, 0, 0, 0, 0, 0, 0, {0,NULL}, NULL, NULL, 0,NULL, 0, 0,NULL, 0,NULL }
 
 
 /* Dapper__Trace__Tag methods */
