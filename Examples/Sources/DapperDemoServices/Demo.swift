@@ -14,9 +14,11 @@ import ServiceLifecycle
 /// tracing into Dapper, reporting span.proto through the agent reporter to a collector on a
 /// temporary socket, as Kratos services do.
 ///
-/// `gateway` (Hummingbird) calls `user` over gRPC and `order` over HTTP (AsyncHTTPClient). A
-/// driver sends requests to the gateway, some carrying a `kratos-trace-id` as a Go service
-/// would send it, some failing on purpose; then each trace the collector received is printed
+/// `gateway` (Hummingbird) calls `user` over gRPC and `order` over HTTP (AsyncHTTPClient);
+/// `order` calls `stock`, a service written as a Kratos v1 (Go) service is, over HTTP. A driver
+/// sends requests to the gateway, some carrying a `kratos-trace-id` as a Kratos v1 service
+/// would send it, one a `traceparent` with a 128-bit trace ID as a Kratos v2 (OpenTelemetry)
+/// service would, some failing on purpose; then each trace the collector received is printed
 /// as a tree.
 public enum Demo {
     /// What to run.
@@ -36,6 +38,8 @@ public enum Demo {
         public var path: String
         /// The `kratos-trace-id` the request arrived with (made as the Go original makes it).
         public var incomingTraceHeader: String?
+        /// The `traceparent` the request arrived with (as a Kratos v2 service sends it).
+        public var incomingTraceparent: String?
         /// The HTTP status of the answer.
         public var status: Int
         /// The answer's `kratos-trace-id` header.
@@ -74,7 +78,7 @@ public enum Demo {
         func tracer(_ name: String) -> DapperTracer {
             DapperTracer(serviceName: name, reporter: reporter, sampler: .always, defaultTags: [SpanTag(key: "region", value: "demo")])
         }
-        let (gatewayTracer, userTracer, orderTracer) = (tracer("gateway"), tracer("user"), tracer("order"))
+        let (gatewayTracer, userTracer, orderTracer, stockTracer) = (tracer("gateway"), tracer("user"), tracer("order"), tracer("stock"))
         var quiet = Logger(label: "dapper.demo")
         quiet.logLevel = .error
 
@@ -97,9 +101,11 @@ public enum Demo {
 
             // order and gateway: HTTP
             let apps = ApplicationGroup(logger: quiet)
-            let orderPort = try await apps.start("order", OrderService.router(tracer: orderTracer))
+            let stockPort = try await apps.start("stock", StockService.router(tracer: stockTracer))
             // Made after the bootstrap: AsyncHTTPClient takes the tracer when it is configured.
             let orders = HTTPClient(eventLoopGroupProvider: .singleton)
+            let orderPort = try await apps.start(
+                "order", OrderService.router(tracer: orderTracer, stock: orders, stockBaseURL: "http://127.0.0.1:\(stockPort)"))
             let gatewayPort = try await apps.start(
                 "gateway",
                 Gateway.router(tracer: gatewayTracer, users: users, orders: orders, orderBaseURL: "http://127.0.0.1:\(orderPort)")
@@ -130,25 +136,37 @@ public enum Demo {
         return Outcome(exchanges: exchanges, spans: spans, reporterStatistics: statistics, zipkin: zipkin)
     }
 
-    /// The driver's request `index`: every sixth reads an event stream, the others an order;
-    /// every fourth arrives with a Go service's `kratos-trace-id`, one of them unsampled.
-    static func request(_ index: Int) -> (path: String, traceHeader: String?) {
-        let path = index % 6 == 0 ? "/api/user/\(index)/events" : "/api/order/\(index)"
-        guard index % 4 == 1 else { return (path, nil) }
-        let traceID = String(0x7b2a_1c3d_4e5f_6000 + UInt64(index), radix: 16)
-        let flags = index == 5 ? 0 : 1
-        return (path, "\(traceID):\(String(0x1000 + index, radix: 16)):0:\(flags)")
+    /// The `traceparent` of the request that arrives as a Kratos v2 service sends it: the
+    /// trace ID of the W3C specification's example, 128 bits with a non-zero high half.
+    public static let kratosV2Traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+    /// One request of the driver.
+    struct Request {
+        var path: String
+        var traceHeader: String?
+        var traceparent: String?
     }
 
-    private static func send(
-        _ request: (path: String, traceHeader: String?), to port: Int, with client: HTTPClient
-    ) async throws -> Exchange {
+    /// The driver's request `index`: every sixth reads an event stream, the others an order;
+    /// every fourth arrives with a Kratos v1 service's `kratos-trace-id`, one of them
+    /// unsampled; the seventh with a Kratos v2 service's `traceparent`.
+    static func request(_ index: Int) -> Request {
+        let path = index % 6 == 0 ? "/api/user/\(index)/events" : "/api/order/\(index)"
+        if index == 7 { return Request(path: path, traceparent: kratosV2Traceparent) }
+        guard index % 4 == 1 else { return Request(path: path) }
+        let traceID = String(0x7b2a_1c3d_4e5f_6000 + UInt64(index), radix: 16)
+        let flags = index == 5 ? 0 : 1
+        return Request(path: path, traceHeader: "\(traceID):\(String(0x1000 + index, radix: 16)):0:\(flags)")
+    }
+
+    private static func send(_ request: Request, to port: Int, with client: HTTPClient) async throws -> Exchange {
         var outgoing = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(request.path)")
         if let header = request.traceHeader { outgoing.headers.add(name: Propagation.kratosTraceIDKey, value: header) }
+        if let traceparent = request.traceparent { outgoing.headers.add(name: "traceparent", value: traceparent) }
         let response = try await client.execute(outgoing, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 64 * 1024)
         return Exchange(
-            path: request.path, incomingTraceHeader: request.traceHeader, status: Int(response.status.code),
-            responseTraceHeader: response.headers.first(name: Propagation.kratosTraceIDKey))
+            path: request.path, incomingTraceHeader: request.traceHeader, incomingTraceparent: request.traceparent,
+            status: Int(response.status.code), responseTraceHeader: response.headers.first(name: Propagation.kratosTraceIDKey))
     }
 }

@@ -41,6 +41,9 @@ import Testing
         let orderServer = try #require(spans.first { $0.serviceName == "order" && $0.kind == "server" })
         let query = try #require(spans.first { $0.operationName == "SELECT orders" })
         let cache = try #require(spans.first { $0.operationName.hasPrefix("cache.get") })
+        let stockClient = try #require(spans.first { $0.serviceName == "order" && $0.operationName == "GET" && $0.kind == "client" })
+        let stockServer = try #require(spans.first { $0.serviceName == "stock" && $0.operationName == "/stock/{id}" })
+        let stockCache = try #require(spans.first { $0.serviceName == "stock" && $0.operationName == "redis.get stock:2" })
 
         #expect(grpcClient.serviceName == "gateway" && parent(grpcClient) == gateway)
         #expect(parent(userServer) == grpcClient)
@@ -52,7 +55,10 @@ import Testing
         #expect(parent(orderServer) == httpClient)
         #expect(orderServer.operationName == "/orders/{id}")
         #expect(parent(query) == orderServer && query.serviceName == "order")
-        #expect(spans.count == 7)
+        #expect(parent(stockClient) == orderServer)
+        #expect(parent(stockServer) == stockClient && stockServer.kind == "server")
+        #expect(parent(stockCache) == stockServer && stockCache.kind == "client")
+        #expect(spans.count == 10)
         #expect(spans.allSatisfy { $0.tag("error") == nil })
     }
 
@@ -71,7 +77,29 @@ import Testing
         let incoming = try SpanContext(parsing: try #require(exchange.incomingTraceHeader))
         let gateway = try #require(outcome.spans.first { $0.serviceName == "gateway" && $0.kind == "server" && $0.context.traceID == incoming.traceID })
         #expect(gateway.context.parentID == incoming.spanID)
-        #expect(trace(of: gateway, in: outcome.spans).count == 7)
+        #expect(trace(of: gateway, in: outcome.spans).count == 10)
+    }
+
+    @Test func aKratosV2RequestStaysOneTraceAcrossSwiftAndAV1Hop() async throws {
+        let outcome = try await run()
+        // /api/order/7 arrives with traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.
+        let exchange = try #require(outcome.exchanges.first { $0.path == "/api/order/7" })
+        #expect(exchange.incomingTraceparent == Demo.kratosV2Traceparent)
+        #expect(exchange.status == 200)
+        let spans = outcome.spans.filter { $0.context.traceID == 0xa3ce_929d_0e0e_4736 }
+        #expect(spans.count == 10)
+        let gateway = try #require(spans.first { $0.serviceName == "gateway" && $0.kind == "server" })
+        #expect(gateway.context.parentID == 0x00f0_67aa_0ba9_02b7)
+        // The Swift services keep the 128-bit ID whole, through span.proto to the agent; the
+        // v1-style hop, which reads only kratos-trace-id, has its low 64 bits.
+        for span in spans where span.serviceName != "stock" {
+            #expect(span.context.traceIDHigh == 0x4bf9_2f35_77b3_4da6, "\(span.serviceName) \(span.operationName)")
+        }
+        let stock = spans.filter { $0.serviceName == "stock" }
+        #expect(stock.count == 2 && stock.allSatisfy { $0.context.traceIDHigh == 0 })
+        let echoed = try SpanContext(parsing: try #require(exchange.responseTraceHeader))
+        #expect(echoed.traceID == 0xa3ce_929d_0e0e_4736)
+        #expect(outcome.report.contains("trace 4bf92f3577b34da6a3ce929d0e0e4736 (10 spans)"))
     }
 
     @Test func anUnsampledUpstreamIsHonoured() async throws {
@@ -158,6 +186,8 @@ import Testing
         #expect(text.contains(", 0 dropped"), "\(text)")
         #expect(text.contains("gateway /api/order/{id} [server]"), "\(text)")
         #expect(text.contains("user demo.UserService/GetUser [server]"), "\(text)")
+        #expect(text.contains("trace 4bf92f3577b34da6a3ce929d0e0e4736 (10 spans)"), "\(text)")
+        #expect(text.contains("stock /stock/{id} [server]") && text.contains("(64-bit trace ID)"), "\(text)")
         #expect(text.contains("ERROR: notFound: \"user 3 not found\""), "\(text)")
     }
 }
