@@ -37,6 +37,8 @@ let package = Package(
                 .product(name: "DapperAgent", package: "dapper-swift"),
                 .product(name: "DapperCollector", package: "dapper-swift"),
                 .product(name: "DapperZipkin", package: "dapper-swift"),
+                .product(name: "DapperOTLP", package: "dapper-swift"),
+                .product(name: "DapperReporting", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "DapperHummingbird", package: "dapper-swift"),
                 .product(name: "DapperGRPC", package: "dapper-swift"),
@@ -55,6 +57,7 @@ let package = Package(
             dependencies: [
                 "DapperDemoServices",
                 .product(name: "DapperZipkin", package: "dapper-swift"),
+                .product(name: "DapperOTLP", package: "dapper-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

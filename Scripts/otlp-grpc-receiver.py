@@ -13,6 +13,10 @@ server (`grpcio`), for Scripts/test to export to with Dapper's OTLP/gRPC client.
       Compares what was received with EXPECTED (JSON, written by the exporting test): the
       number of requests, each span's trace ID, span ID, parent span ID and name, its
       resource's service.name, and the metadata names the client sent. Exits 1 on a difference.
+  trace OUTPUT TRACE_ID COUNT
+      Checks that the received spans whose trace ID ends with TRACE_ID's low 64 bits are COUNT
+      spans that all carry the whole 128-bit TRACE_ID (one trace, as a backend that compares
+      128 bits sees it), and prints them as a tree: service, name, kind. Exits 1 otherwise.
 """
 import base64
 import json
@@ -65,6 +69,51 @@ def hex_id(value):
     return base64.b64decode(value).hex() if value else ""
 
 
+def received_spans(records):
+    """Every span of the recorded requests, with its resource's service.name, IDs in hex."""
+    spans = []
+    for record in records:
+        for resource_spans in record["request"].get("resourceSpans", []):
+            attributes = resource_spans.get("resource", {}).get("attributes", [])
+            service = next((a["value"].get("stringValue") for a in attributes if a["key"] == "service.name"), None)
+            for scope_spans in resource_spans.get("scopeSpans", []):
+                for span in scope_spans.get("spans", []):
+                    spans.append({
+                        "traceId": hex_id(span.get("traceId")),
+                        "spanId": hex_id(span.get("spanId")),
+                        "parentSpanId": hex_id(span.get("parentSpanId")),
+                        "name": span.get("name", ""),
+                        "service": service,
+                        "kind": span.get("kind", "SPAN_KIND_UNSPECIFIED"),
+                    })
+    return spans
+
+
+def trace(output, trace_id, count):
+    with open(output, encoding="utf-8") as source:
+        records = [json.loads(line) for line in source if line.strip()]
+    members = [span for span in received_spans(records) if span["traceId"][-16:] == trace_id[-16:]]
+    ids = sorted({span["traceId"] for span in members})
+    if len(members) != count or ids != [trace_id]:
+        sys.exit(f"otlp-grpc-receiver: {len(members)} spans with the trace's low 64 bits, trace IDs {ids}; "
+                 f"{count} spans of {trace_id} expected")
+    by_parent = {}
+    for span in members:
+        by_parent.setdefault(span["parentSpanId"], []).append(span)
+    span_ids = {span["spanId"] for span in members}
+    lines = [f"trace {trace_id}: {count} spans, services {', '.join(sorted({s['service'] for s in members}))}"]
+
+    def walk(span, depth):
+        kind = span["kind"].replace("SPAN_KIND_", "").lower()
+        lines.append("  " * depth + f"{span['service']} {span['name']} [{kind}] span {span['spanId']}")
+        for child in by_parent.get(span["spanId"], []):
+            walk(child, depth + 1)
+
+    for root in (span for span in members if span["parentSpanId"] not in span_ids):
+        walk(root, 1)
+    print("otlp-grpc-receiver: decoded by opentelemetry-proto over grpcio:\n" + "\n".join(lines))
+
+
 def check(output, expected_file):
     if not os.path.exists(expected_file):
         sys.exit(f"otlp-grpc-receiver: no {expected_file}: the exporting test did not run "
@@ -76,23 +125,12 @@ def check(output, expected_file):
     problems = []
     if len(records) != expected["requests"]:
         problems.append(f"{len(records)} requests received, {expected['requests']} expected")
-    received = []
     for record in records:
         missing = sorted(set(expected["metadataNames"]) - set(record["metadataNames"]))
         if missing:
             problems.append(f"metadata names missing from a call: {missing}")
-        for resource_spans in record["request"].get("resourceSpans", []):
-            attributes = resource_spans.get("resource", {}).get("attributes", [])
-            service = next((a["value"].get("stringValue") for a in attributes if a["key"] == "service.name"), None)
-            for scope_spans in resource_spans.get("scopeSpans", []):
-                for span in scope_spans.get("spans", []):
-                    received.append({
-                        "traceId": hex_id(span.get("traceId")),
-                        "spanId": hex_id(span.get("spanId")),
-                        "parentSpanId": hex_id(span.get("parentSpanId")),
-                        "name": span.get("name", ""),
-                        "service": service,
-                    })
+    received = [{key: span[key] for key in ("traceId", "spanId", "parentSpanId", "name", "service")}
+                for span in received_spans(records)]
     key = lambda span: (span["traceId"], span["spanId"])
     if sorted(received, key=key) != sorted(expected["spans"], key=key):
         problems.append("the spans differ:\n  received " + json.dumps(sorted(received, key=key))
@@ -110,5 +148,7 @@ if __name__ == "__main__":
         serve(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "trace":
+        trace(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(__doc__)

@@ -178,4 +178,34 @@ import Testing
             !"\(error)".contains("s3cr3t")
         }
     }
+
+    @Test func aReceiversURLChoosesTheProtocolByItsPortAndGetsTheHTTPPath() throws {
+        let grpc = try OTLPExporterConfiguration(url: "http://collector:4317", environment: [:])
+        #expect(grpc.protocol == .grpc && grpc.endpoint == "http://collector:4317")
+        let http = try OTLPExporterConfiguration(url: "http://collector:4318", environment: [:])
+        #expect(http.protocol == .httpProtobuf && http.endpoint == "http://collector:4318/v1/traces")
+        let path = try OTLPExporterConfiguration(url: "https://tempo.example/otlp/v1/traces", environment: [:])
+        #expect(path.protocol == .httpProtobuf && path.endpoint == "https://tempo.example/otlp/v1/traces")
+    }
+
+    @Test func anExplicitProtocolWinsOverTheVariableWhichWinsOverThePort() throws {
+        let chosen = try OTLPExporterConfiguration(url: "http://collector:4317", protocol: .httpProtobuf, environment: [:])
+        #expect(chosen.protocol == .httpProtobuf && chosen.endpoint == "http://collector:4317/v1/traces")
+        let variable = try OTLPExporterConfiguration(
+            url: "http://collector:9000", environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"])
+        #expect(variable.protocol == .grpc && variable.endpoint == "http://collector:9000" && variable.compression == .gzip)
+    }
+
+    @Test func aReceiversURLWithAMalformedVariableOrUserInfoIsATypedError() {
+        #expect {
+            try OTLPExporterConfiguration(url: "http://collector:4317", environment: ["OTEL_EXPORTER_OTLP_TIMEOUT": "soon"])
+        } throws: { error in
+            "\(error)".contains("OTEL_EXPORTER_OTLP_TIMEOUT")
+        }
+        #expect {
+            try OTLPExporterConfiguration(url: "http://user:pa55word@collector:4318", environment: [:])
+        } throws: { error in
+            !"\(error)".contains("pa55word")
+        }
+    }
 }

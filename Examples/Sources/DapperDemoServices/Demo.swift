@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Dapper
 import DapperAgent
 import DapperGRPC
+import DapperOTLP
 import DapperZipkin
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -27,6 +28,8 @@ public enum Demo {
         public var requests = 24
         /// Also forward every collected span to this Zipkin endpoint.
         public var zipkin: ZipkinConfiguration?
+        /// Also forward every collected span to this OTLP receiver.
+        public var otlp: OTLPExporterConfiguration?
 
         /// Creates the default options.
         public init() {}
@@ -54,8 +57,10 @@ public enum Demo {
         public var spans: [FinishedSpan]
         /// The agent reporter's figures.
         public var reporterStatistics: ReporterStatistics
-        /// The Zipkin forwarder's flush, if there was one.
-        public var zipkin: FlushResult?
+        /// What the Zipkin forwarder delivered and dropped, if there was one.
+        public var zipkin: ReporterStatistics?
+        /// What the OTLP forwarder delivered and dropped, if there was one.
+        public var otlp: ReporterStatistics?
 
         /// The collected traces as trees, then the summary lines.
         public var report: String {
@@ -65,7 +70,8 @@ public enum Demo {
             text += "\(exchanges.count) requests to the gateway (\(failed) failed on purpose; \(unsampled) arrived unsampled "
                 + "from upstream, not recorded); \(reporterStatistics.delivered) spans delivered to the agent as span.proto, "
                 + "\(reporterStatistics.totalDropped) dropped\n"
-            if let zipkin { text += "zipkin: \(zipkin.delivered) spans delivered, \(zipkin.dropped) dropped\n" }
+            if let zipkin { text += "zipkin: \(zipkin.delivered) spans delivered, \(zipkin.totalDropped) dropped\n" }
+            if let otlp { text += "otlp: \(otlp.delivered) spans delivered, \(otlp.totalDropped) dropped\n" }
             return text
         }
     }
@@ -73,7 +79,7 @@ public enum Demo {
     /// Runs the demo and returns what it collected.
     public static func run(_ options: Options = Options()) async throws -> Outcome {
         DemoTracing.bootstrap()
-        let collector = try DemoCollector(zipkin: options.zipkin)
+        let collector = try DemoCollector(zipkin: options.zipkin, otlp: options.otlp)
         let reporter = try AgentReporter(dsn: collector.dsn)
         func tracer(_ name: String) -> DapperTracer {
             DapperTracer(serviceName: name, reporter: reporter, sampler: .always, defaultTags: [SpanTag(key: "region", value: "demo")])
@@ -132,8 +138,8 @@ public enum Demo {
         _ = await gatewayTracer.close(timeout: .seconds(5))  // the three tracers share the reporter
         let statistics = reporter.statistics
         let spans = await collector.waitForSpans(statistics.delivered, timeout: .seconds(5))
-        let zipkin = await collector.stop()
-        return Outcome(exchanges: exchanges, spans: spans, reporterStatistics: statistics, zipkin: zipkin)
+        let forwarded = await collector.stop()
+        return Outcome(exchanges: exchanges, spans: spans, reporterStatistics: statistics, zipkin: forwarded.zipkin, otlp: forwarded.otlp)
     }
 
     /// The `traceparent` of the request that arrives as a Kratos v2 service sends it: the

@@ -1,11 +1,14 @@
 import Dapper
 import DapperAgent
 import DapperCollector
+import DapperOTLP
+import DapperReporting
 import DapperZipkin
 import Foundation
 
 /// The demo's collector: the agent (`AgentListener`) on a unixgram socket in a fresh temporary
-/// directory, keeping every span it receives, and forwarding them to Zipkin when asked.
+/// directory, keeping every span it receives, and forwarding them to Zipkin and to an OTLP
+/// receiver when asked, as `dapper agent --zipkin … --otlp …` does.
 public final class DemoCollector: Sendable {
     /// Where the services' agent reporter sends.
     public let dsn: AgentDSN
@@ -13,21 +16,37 @@ public final class DemoCollector: Sendable {
     private let listener: AgentListener
     private let collected = CollectedSpans()
     private let forwarder: ZipkinReporter?
+    private let otlpForwarder: BatchingReporter<OTLPExporter>?
+    private let widening: TraceIDWidening
 
-    /// Starts listening; `zipkin` also forwards every span to that Zipkin endpoint.
-    public init(zipkin: ZipkinConfiguration? = nil) throws {
+    /// Starts listening; `zipkin` also forwards every span to that Zipkin endpoint, `otlp` to
+    /// that OTLP receiver.
+    public init(zipkin: ZipkinConfiguration? = nil, otlp: OTLPExporterConfiguration? = nil) throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("dapper-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         dsn = AgentDSN(network: .unixgram, address: directory.appendingPathComponent("agent.sock").path)
         listener = try AgentListener(dsn: dsn)
         forwarder = try zipkin.map { configuration throws(ZipkinReporterError) in try ZipkinReporter(configuration: configuration) }
-        let collected = self.collected
+        otlpForwarder = try otlp.map { configuration in
+            var batching = OTLPExporter.batchingConfiguration(for: configuration)
+            batching.batchInterval = .milliseconds(200)
+            return try BatchingReporter(exporter: OTLPExporter(configuration: configuration), configuration: batching)
+        }
         let forwarder = self.forwarder
+        let otlpForwarder = self.otlpForwarder
+        // As `dapper agent` does: the stock service's spans (a Kratos v1 hop) get the 128-bit
+        // ID of the trace they belong to before they are forwarded.
+        widening = try TraceIDWidening { span in
+            forwarder?.report(span)
+            otlpForwarder?.report(span)
+        }
+        let collected = self.collected
+        let widening = self.widening
         try listener.start { event in
             if case .span(let span) = event {
                 collected.add(span)
-                forwarder?.report(span)
+                widening.submit(span)
             }
         }
     }
@@ -47,11 +66,15 @@ public final class DemoCollector: Sendable {
     /// Spans the agent received (its own count, which includes spans it could not decode).
     public var received: Int { listener.statistics.spans }
 
-    /// Stops listening, flushes the Zipkin forwarder, removes the socket directory.
-    public func stop() async -> FlushResult? {
+    /// Stops listening, closes the forwarders (Zipkin's, OTLP's) after sending what they hold,
+    /// removes the socket directory; returns the forwarders' statistics, spans still queued at
+    /// the end counted as dropped.
+    public func stop() async -> (zipkin: ReporterStatistics?, otlp: ReporterStatistics?) {
         listener.stop()
-        let result = await forwarder?.close(timeout: .seconds(5))
+        widening.stop()
+        _ = await forwarder?.close(timeout: .seconds(5))
+        _ = await otlpForwarder?.close(timeout: .seconds(10))
         try? FileManager.default.removeItem(at: directory)
-        return result
+        return (forwarder?.statistics, otlpForwarder?.statistics)
     }
 }

@@ -117,9 +117,18 @@ struct AgentCommand: AsyncParsableCommand {
         var otlpForwarder: BatchingReporter<OTLPExporter>?
         var otlpTarget = ""
         if let otlp {
+            let chosen: OTLPProtocol?
+            if let otlpProtocol {
+                guard let known = OTLPProtocol(rawValue: otlpProtocol) else {
+                    throw ValidationError("--otlp-protocol must be grpc or http/protobuf, not \(TerminalEscaping.escaped(otlpProtocol))")
+                }
+                chosen = known
+            } else {
+                chosen = nil
+            }
             do {
-                let configuration = try OTLPForwarding.configuration(
-                    url: otlp, protocolOption: otlpProtocol, environment: ProcessInfo.processInfo.environment)
+                let configuration = try OTLPExporterConfiguration(
+                    url: otlp, protocol: chosen, environment: ProcessInfo.processInfo.environment)
                 otlpForwarder = try BatchingReporter(
                     exporter: OTLPExporter(configuration: configuration), configuration: OTLPForwarding.batching(for: configuration))
                 otlpTarget = "\(configuration.redactedEndpoint) (OTLP, \(configuration.protocol))"
@@ -139,12 +148,19 @@ struct AgentCommand: AsyncParsableCommand {
         let output = self.output
         let listener = try AgentListener(dsn: dsn, configuration: configuration)
         let otlpSink = otlpForwarder
+        // The forwarders get Kratos v1 spans of 128-bit traces widened (TraceIDWidening).
+        let widening: TraceIDWidening? =
+            forwarder == nil && otlpSink == nil
+            ? nil
+            : try TraceIDWidening { span in
+                forwarder?.report(span)
+                otlpSink?.report(span)
+            }
         try listener.start { event in
             switch event {
             case .span(let span):
                 lines?.write(Self.line(span, output: output))
-                forwarder?.report(span)
-                otlpSink?.report(span)
+                widening?.submit(span)
             case .rejected(let reason, let detail):
                 warnings.warn(reason: reason, "skipped a packet (\(reason)): \(TerminalEscaping.escaped(detail))")
             }
@@ -158,11 +174,15 @@ struct AgentCommand: AsyncParsableCommand {
 
         let termination = try await Termination.wait(parent: parent) { warnings.flushEndedSeconds() }
         listener.stop()
+        widening?.stop()
         warnings.flush()
         var summary = "dapper agent: \(termination.rawValue): \(Self.summary(listener.statistics))"
         if let lines {
             let counts = lines.close(timeout: .seconds(2))
             summary += "; printed \(counts.written) lines, not printed \(counts.notWritten)"
+        }
+        if let widening, widening.widenedCount > 0 {
+            summary += "; gave \(widening.widenedCount) spans of Kratos v1 hops their trace's 128-bit ID"
         }
         errors.write(summary)
         if let forwarder {
