@@ -455,10 +455,10 @@ public final class OTLPSpanEncoder {
     private func addStringAttribute(_ key: String, _ text: String, counts: inout Counts) {
         let keyCount = key.utf8.count
         let textCount = text.utf8.count
-        let valueCount = 1 + Varint.size(UInt64(textCount)) + textCount
+        let valueCount = 1 + Self.lengthSize(textCount) + textCount
         let destination = startAttribute(key, keyCount, valueCount: valueCount, counts: &counts)
         destination.storeBytes(of: Self.stringValueTag, as: UInt8.self)
-        let offset = 1 + Varint.write(UInt64(textCount), to: destination + 1)
+        let offset = 1 + Self.writeLength(textCount, to: destination + 1)
         Self.write(text, textCount, to: destination + offset)
     }
 
@@ -477,20 +477,20 @@ public final class OTLPSpanEncoder {
     /// Writes the attribute's bytes up to its `AnyValue` (`valueCount` bytes, which the caller
     /// writes at the pointer returned) and makes it the next attribute.
     private func startAttribute(_ key: String, _ keyCount: Int, valueCount: Int, counts: inout Counts) -> UnsafeMutableRawPointer {
-        let valueFieldCount = 1 + Varint.size(UInt64(valueCount)) + valueCount
+        let valueFieldCount = 1 + Self.lengthSize(valueCount) + valueCount
         // The unknown field's tag is the first field's, written by protobuf-c: the key's, or
         // the value's when the key is empty (and left out).
-        let total = keyCount == 0 ? valueFieldCount - 1 : Varint.size(UInt64(keyCount)) + keyCount + valueFieldCount
+        let total = keyCount == 0 ? valueFieldCount - 1 : Self.lengthSize(keyCount) + keyCount + valueFieldCount
         let start = arena.take(total)
         var offset = 0
         if keyCount > 0 {
-            offset = Varint.write(UInt64(keyCount), to: start)
+            offset = Self.writeLength(keyCount, to: start)
             Self.write(key, keyCount, to: start + offset)
             offset += keyCount
             start.storeBytes(of: Self.valueFieldTag, toByteOffset: offset, as: UInt8.self)
             offset += 1
         }
-        offset += Varint.write(UInt64(valueCount), to: start + offset)
+        offset += Self.writeLength(valueCount, to: start + offset)
         let field = rawFields.structs + counts.attributes
         field.pointee.tag = keyCount == 0 ? 2 : 1
         field.pointee.wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED
@@ -499,6 +499,18 @@ public final class OTLPSpanEncoder {
         attributes.structs[counts.attributes].base.unknown_fields = field
         counts.attributes += 1
         return start + offset
+    }
+
+    // Lengths are nearly always under 128, one byte: that case inline, as `Varint`'s calls
+    // (another module) are not.
+    @inline(__always) private static func lengthSize(_ length: Int) -> Int {
+        length < 0x80 ? 1 : Varint.size(UInt64(length))
+    }
+
+    @inline(__always) private static func writeLength(_ length: Int, to destination: UnsafeMutableRawPointer) -> Int {
+        guard length < 0x80 else { return Varint.write(UInt64(length), to: destination) }
+        destination.storeBytes(of: UInt8(length), as: UInt8.self)
+        return 1
     }
 
     /// Writes the `count` UTF-8 bytes of `text` at `destination`.
