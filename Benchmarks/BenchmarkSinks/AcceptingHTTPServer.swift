@@ -15,13 +15,15 @@ public final class AcceptingHTTPServer: Sendable {
     private let path: String
 
     /// Starts a server on a free port of 127.0.0.1.
-    public init(status: HTTPResponseStatus, path: String, countsOTLPSpans: Bool = false) throws {
+    /// `contentType`, when given, is sent with every (empty) answer: swift-otel's exporter
+    /// refuses an answer without one.
+    public init(status: HTTPResponseStatus, path: String, contentType: String? = nil, countsOTLPSpans: Bool = false) throws {
         let counter = Counter()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Accept(counter: counter, status: status, countsOTLPSpans: countsOTLPSpans))
+                    channel.pipeline.addHandler(Accept(counter: counter, status: status, contentType: contentType, countsOTLPSpans: countsOTLPSpans))
                 }
             }
         channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
@@ -53,11 +55,13 @@ public final class AcceptingHTTPServer: Sendable {
         typealias OutboundOut = HTTPServerResponsePart
         let counter: Counter
         let status: HTTPResponseStatus
+        let contentType: String?
         let countsOTLPSpans: Bool
         var body: ByteBuffer?
-        init(counter: Counter, status: HTTPResponseStatus, countsOTLPSpans: Bool) {
+        init(counter: Counter, status: HTTPResponseStatus, contentType: String?, countsOTLPSpans: Bool) {
             self.counter = counter
             self.status = status
+            self.contentType = contentType
             self.countsOTLPSpans = countsOTLPSpans
         }
 
@@ -78,6 +82,7 @@ public final class AcceptingHTTPServer: Sendable {
             counter.value.add(1, ordering: .relaxed)
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "0")
+            if let contentType { headers.add(name: "Content-Type", value: contentType) }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
