@@ -17,7 +17,10 @@ let package = Package(
     name: "DapperBenchmarks",
     platforms: [.macOS(.v15)],
     // For OTelComparison, the package beside this one, which runs the same bridge loop.
-    products: [.library(name: "BenchmarkWorkloads", targets: ["BenchmarkWorkloads"])],
+    products: [
+        .library(name: "BenchmarkWorkloads", targets: ["BenchmarkWorkloads"]),
+        .library(name: "BenchmarkSinks", targets: ["BenchmarkSinks"]),
+    ],
     dependencies: [
         .package(name: "dapper-swift", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -40,6 +43,21 @@ let package = Package(
             ],
             path: "BenchmarkWorkloads"
         ),
+        // The local HTTP sink of the reporter benchmarks, and the OTLP pipeline both executables
+        // measure (OTelComparison runs it beside swift-otel's exporter).
+        .target(
+            name: "BenchmarkSinks",
+            dependencies: [
+                .product(name: "Dapper", package: "dapper-swift"),
+                .product(name: "DapperOTLPWire", package: "dapper-swift"),
+                .product(name: "DapperOTLP", package: "dapper-swift"),
+                .product(name: "DapperReporting", package: "dapper-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "BenchmarkSinks"
+        ),
         .executableTarget(
             name: "DapperBenchmarks",
             dependencies: [
@@ -50,11 +68,13 @@ let package = Package(
                 .product(name: "DapperAgent", package: "dapper-swift"),
                 .product(name: "DapperCollector", package: "dapper-swift"),
                 .product(name: "DapperZipkin", package: "dapper-swift"),
+                .product(name: "DapperOTLPWire", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                "BenchmarkSinks",
                 "BenchmarkWorkloads",
                 "CBenchReader",
             ],

@@ -9,6 +9,7 @@
 // figures and the comparison with Go.
 
 import Benchmark
+import BenchmarkSinks
 import BenchmarkWorkloads
 import CBenchReader
 import Dapper
@@ -258,6 +259,8 @@ let benchmarks: @Sendable () -> Void = {
     } teardown: {
         if let pipeline = runningZipkin.withLock({ $0 }) { await pipeline.stop() }
     }
+
+    registerOTLPBenchmarks(loop, zipkin, typicalSpan: span)
 }
 
 /// The agent benchmark's pipeline, for its teardown (which gets no arguments).
@@ -266,13 +269,13 @@ let runningPipeline = Mutex<AgentPipeline?>(nil)
 /// The Zipkin benchmark's reporter and server, for its teardown.
 let runningZipkin = Mutex<ZipkinPipeline?>(nil)
 
-/// A ZipkinReporter posting to an `AcceptingZipkinServer`.
+/// A ZipkinReporter posting to an `AcceptingHTTPServer`.
 final class ZipkinPipeline: Sendable {
-    let server: AcceptingZipkinServer
+    let server: AcceptingHTTPServer
     let reporter: ZipkinReporter
 
     init() throws {
-        server = try AcceptingZipkinServer()
+        server = try AcceptingHTTPServer(status: .accepted, path: "/api/v2/spans")
         var configuration = ZipkinConfiguration()
         configuration.endpoint = server.endpoint
         reporter = try ZipkinReporter(configuration: configuration)

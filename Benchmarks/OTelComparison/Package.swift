@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The bridge's legacy loop beside swift-otel's, in one benchmark run. A package of its own:
+// The bridge's legacy loop beside swift-otel's, and Dapper's OTLP exporter beside swift-otel's
+// (OTLPComparison.swift), in one benchmark run. A package of its own:
 // swift-otel with its default traits (it does not build on Linux without them) takes about
 // 8 minutes to build, which neither the library's users nor CI should pay. Run from here:
 //
@@ -26,8 +27,11 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "BenchmarkWorkloads", package: "DapperBenchmarks"),
+                .product(name: "BenchmarkSinks", package: "DapperBenchmarks"),
                 .product(name: "Dapper", package: "dapper-swift"),
                 .product(name: "DapperTracing", package: "dapper-swift"),
+                .product(name: "DapperOTLP", package: "dapper-swift"),
+                .product(name: "DapperReporting", package: "dapper-swift"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -140,6 +140,19 @@ private func span(
         #expect(decoded.attributeMap["error"] == .bool(true))
     }
 
+    // The status message is written twice, as the event's attribute and as the status: the
+    // output's room must count it twice (protobuf-c writes without bounds).
+    @Test func aLongErrorMessageIsWrittenWholeTwice() throws {
+        let message = String(repeating: "m", count: 40_000)
+        let spans = (0..<3).map { index in
+            span(spanID: UInt64(index + 1), tags: [SpanTag(key: "error", value: .bool(true))],
+                logs: [SpanLog(timestampNanos: 1, fields: [SpanLogField(key: "message", value: message)])])
+        }
+        let decoded = try decode(spans).spans
+        #expect(decoded.count == 3)
+        #expect(decoded.allSatisfy { $0.statusMessage == message && $0.events.first?.attributes["message"] == .string(message) })
+    }
+
     @Test func statusIsUnsetUnlessTheLastErrorTagIsTrue() throws {
         let decoded = try decode([
             span(tags: [SpanTag(key: "error", value: .bool(false))]),

@@ -59,4 +59,6 @@ let benchmarks: @Sendable () -> Void = {
         let tracer = try otelAlwaysOff.get()
         for _ in benchmark.scaledIterations { withSpanLoop(tracer, testError) }
     }
+
+    registerOTLPComparison(configuration)
 }
