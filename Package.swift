@@ -347,7 +347,7 @@ let package = Package(
             name: "DapperZipkinTests",
             dependencies: [
                 "Dapper", "DapperReporting", "DapperZipkinWire", "DapperZipkin", "DapperAgent", "DapperCollector",
-                "DapperTesting", "DapperHTTPTestSupport", "CDapperZipkinProto", "CProtobufC",
+                "DapperTesting", "DapperHTTPTestSupport", "DapperAgentTestSupport", "CDapperZipkinProto", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -360,6 +360,7 @@ let package = Package(
             name: "DapperOTLPTests",
             dependencies: [
                 "Dapper", "DapperReporting", "DapperOTLPWire", "DapperOTLP", "DapperExporterSupport", "DapperTesting", "DapperHTTPTestSupport",
+                "DapperAgentTestSupport",
                 "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC", "CDapperZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

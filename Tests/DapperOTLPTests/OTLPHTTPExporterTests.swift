@@ -1,4 +1,5 @@
 import Dapper
+import DapperAgentTestSupport  // eventually
 import DapperHTTPTestSupport
 @testable import DapperOTLP
 import DapperOTLPWire

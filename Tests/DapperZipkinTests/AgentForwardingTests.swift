@@ -1,6 +1,7 @@
 import Dapper
 import DapperAgent
 import DapperCollector
+import DapperAgentTestSupport  // eventually
 import DapperHTTPTestSupport
 import Foundation
 import Testing

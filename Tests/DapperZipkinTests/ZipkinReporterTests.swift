@@ -2,6 +2,7 @@ import CDapperZipkinProto
 import CProtobufC
 import Dapper
 import DapperCollector
+import DapperAgentTestSupport  // eventually
 import DapperHTTPTestSupport
 import DapperZipkin
 import DapperZipkinWire

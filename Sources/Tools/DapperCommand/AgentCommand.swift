@@ -187,19 +187,11 @@ struct AgentCommand: AsyncParsableCommand {
         errors.write(summary)
         if let forwarder {
             let result = await forwarder.close(timeout: .seconds(5))
-            let statistics = forwarder.statistics
-            errors.write(
-                "dapper agent: Zipkin: delivered \(statistics.delivered) spans in \(forwarder.transport.messages) requests, "
-                    + "dropped \(statistics.totalDropped)\(Self.reasons(statistics.dropped)), \(result.pending) still pending; "
-                    + "not forwarded \(statistics.totalDropped + result.pending)")
+            errors.write(Self.forwarded("Zipkin", forwarder.statistics, result, requests: forwarder.transport.messages))
         }
         if let otlpForwarder {
             let result = await otlpForwarder.close(timeout: .seconds(5))
-            let statistics = otlpForwarder.statistics
-            errors.write(
-                "dapper agent: OTLP: delivered \(statistics.delivered) spans, "
-                    + "dropped \(statistics.totalDropped)\(Self.reasons(statistics.dropped)), \(result.pending) still pending; "
-                    + "not forwarded \(statistics.totalDropped + result.pending)")
+            errors.write(Self.forwarded("OTLP", otlpForwarder.statistics, result, requests: nil))
         }
         _ = errors.close(timeout: .seconds(2))
     }
@@ -217,6 +209,14 @@ struct AgentCommand: AsyncParsableCommand {
         case .none:
             return []
         }
+    }
+
+    /// A forwarder's closing line: every span it took, delivered, dropped by reason, or still
+    /// pending when its close ran out of time.
+    static func forwarded(_ name: String, _ statistics: ReporterStatistics, _ result: FlushResult, requests: Int?) -> String {
+        "dapper agent: \(name): delivered \(statistics.delivered) spans\(requests.map { " in \($0) requests" } ?? ""), "
+            + "dropped \(statistics.totalDropped)\(reasons(statistics.dropped)), \(result.pending) still pending; "
+            + "not forwarded \(statistics.totalDropped + result.pending)"
     }
 
     static func reasons(_ dropped: [DropReason: Int]) -> String {
