@@ -279,7 +279,7 @@ let package = Package(
             dependencies: [
                 "Dapper", "DapperOTLPWire", "DapperTesting", "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC",
             ]),
-        // A started listener, received spans and sample spans, for the reporter's tests (against a
+        // A started listener, a running `dapper agent`, received spans and sample spans, for the reporter's tests (against a
         // real listener) and the collector's (against real senders).
         .target(
             name: "DapperAgentTestSupport", dependencies: ["Dapper", "DapperAgent", "DapperCollector"],
