@@ -46,6 +46,18 @@ public func legacySample<E: Error>(_ tracer: DapperTracer, _ testError: E) -> Da
     return sp3
 }
 
+/// The Go original's unsampled benchmark body: a root with a tag and a child, both finished,
+/// under a sampler that samples nothing. Returns the child, for the caller to keep alive.
+@inlinable @inline(__always) @discardableResult
+public func unsampledSample(_ tracer: DapperTracer) -> DapperSpan {
+    let root = tracer.new("test_opt1")
+    root.setTag("test", "123")
+    let child = root.fork("", "opt2")
+    child.finish()
+    root.finish()
+    return child
+}
+
 /// The legacy loop (`legacySample`) through swift-distributed-tracing: three nested
 /// `withSpan`, an attribute on the outer and the inner span, `recordError` on the middle one.
 /// Generic so that each tracer gets its own specialised copy, as a service's code would.

@@ -80,7 +80,7 @@ let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
     exit(2)
 }
 let testError = TestError()
@@ -100,6 +100,9 @@ case "unsampled":
 case "legacy":
     let tracer = makeTracer(sampler: .always)
     body = { legacySample(tracer, testError) }
+case "unsampled-loop":
+    let tracer = makeTracer(sampler: .never)
+    body = { unsampledSample(tracer) }
 case "context-set": body = { sink &+= setOnCopy(oneEntry, UInt64(sink)).count }
 case "context-set-empty": body = { sink &+= setOnCopy(.topLevel, UInt64(sink)).count }
 case "context-get": body = { keep(read(oneEntry)) }
