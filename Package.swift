@@ -96,7 +96,9 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
-        .target(name: "Dapper", path: "Sources/Core/Dapper"),
+        // One C thread-local variable: Swift has none, and the hot path reaches it several times a span.
+        .target(name: "CDapperThreadLocal", path: "Sources/Core/CDapperThreadLocal"),
+        .target(name: "Dapper", dependencies: ["CDapperThreadLocal"], path: "Sources/Core/Dapper"),
         .target(name: "DapperTesting", dependencies: ["Dapper"], path: "Sources/Core/DapperTesting"),
         // The reporting pipeline (queue, thread, batching, retries, flush and close) that the
         // agent and Zipkin exporters, and anyone's own, plug into.

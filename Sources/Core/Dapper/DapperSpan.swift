@@ -59,11 +59,11 @@ public struct DapperSpan: Trace, Hashable {
     }
 
     public func fork(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: .client, startWallNanos: { nil }, ofFinishedParent: false)
+        child(operationName, kind: .client, startsNow: true, startWallNanos: { nil }, ofFinishedParent: false)
     }
 
     public func follow(_ serviceName: String, _ operationName: String) -> DapperSpan {
-        child(operationName, kind: .producer, startWallNanos: { nil }, ofFinishedParent: false)
+        child(operationName, kind: .producer, startsNow: true, startWallNanos: { nil }, ofFinishedParent: false)
     }
 
     /// A child of `kind` (for instrumentation APIs, which name the kind and may give the
@@ -74,12 +74,13 @@ public struct DapperSpan: Trace, Hashable {
     /// its trace and with it as the parent: instrumentation APIs keep a span's context after
     /// its end, in tasks that outlive it.
     package func child(_ operationName: String, kind: SpanKind, startWallNanos: () -> Int64?) -> DapperSpan {
-        child(operationName, kind: kind, startWallNanos: startWallNanos, ofFinishedParent: true)
+        child(operationName, kind: kind, startsNow: false, startWallNanos: startWallNanos, ofFinishedParent: true)
     }
 
+    /// A child starting now (`startsNow`) or at the instant `startWallNanos` gives.
     @inline(__always)
     private func child(
-        _ operationName: String, kind: SpanKind, startWallNanos: () -> Int64?, ofFinishedParent: Bool
+        _ operationName: String, kind: SpanKind, startsNow: Bool, startWallNanos: () -> Int64?, ofFinishedParent: Bool
     ) -> DapperSpan {
         guard let storage else { return .noop }
         storage.lock()
@@ -87,14 +88,16 @@ public struct DapperSpan: Trace, Hashable {
         let isParent =
             storage.isOpen(generation)
             || (ofFinishedParent && state.pointee.generation == generation &+ 1)
-        guard isParent, let tracer = state.pointee.tracer, state.pointee.children <= Self.maxChildren else {
+        guard isParent, state.pointee.tracer != nil, state.pointee.children <= Self.maxChildren else {
             storage.unlock()
             return .noop
         }
         state.pointee.children += 1
         let parent = state.pointee.context
-        storage.unlock()
-        guard parent.level <= Self.maxLevel else { return .noop }
+        guard parent.level <= Self.maxLevel else {
+            storage.unlock()
+            return .noop
+        }
         let context = SpanContext(
             traceID: parent.traceID,
             traceIDHigh: parent.traceIDHigh,
@@ -104,9 +107,21 @@ public struct DapperSpan: Trace, Hashable {
             probability: parent.probability,
             level: parent.level + 1
         )
+        if startsNow {
+            // The child starts before the parent's lock is released, which keeps the parent
+            // from finishing and its storage from being restarted meanwhile: so the parent's
+            // tracer, borrowed rather than retained, stays alive until the child holds it.
+            defer { storage.unlock() }
+            return Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)._withUnsafeGuaranteedRef { tracer in
+                tracer.startSpan(operationName, context: context, kind: kind)
+            }
+        }
+        // The start is the caller's code (an instrumentation API's instant), which must not
+        // run under the parent's lock: the tracer is retained past the unlock instead.
+        let tracer = state.pointee.tracer.unsafelyUnwrapped
+        storage.unlock()
         let isRecording = context.isSampled || context.isDebug
-        return tracer.startSpan(
-            operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
+        return tracer.startSpan(operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
     }
 
     @discardableResult
@@ -209,12 +224,26 @@ public struct DapperSpan: Trace, Hashable {
         guard let storage else { return }
         storage.lock()
         let state = storage.state
-        guard storage.isOpen(generation), let tracer = state.pointee.tracer else {
+        guard storage.isOpen(generation), state.pointee.tracer != nil else {
             storage.unlock()
             return
         }
         state.pointee.isOpen = false
         state.pointee.generation &+= 1
+        // Borrowed, not retained: the state keeps its tracer until the next start, which can
+        // only come after the storage is recycled, at the end of this call.
+        Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)._withUnsafeGuaranteedRef { tracer in
+            finishLocked(storage, tracer: tracer, errorText: errorText, endTimeNanos: endTimeNanos)
+        }
+    }
+
+    /// The rest of ``finishDescribed(_:endTimeNanos:)``: called with the lock held and the
+    /// generation advanced; releases the lock and recycles the storage.
+    @inline(__always)
+    private func finishLocked(
+        _ storage: SpanStorage, tracer: DapperTracer, errorText: (message: String, stack: String?)?, endTimeNanos: Int64?
+    ) {
+        let state = storage.state
         guard state.pointee.isRecording else {
             storage.unlock()
             tracer.recycle(storage)
@@ -251,11 +280,10 @@ public struct DapperSpan: Trace, Hashable {
         // Outside the lock: the reporter is user code too. No handle reaches the state any
         // more (its generation moved on), so only this call touches it until it is recycled.
         tracer.reporter.report(span)
-        // Under the lock although no handle can reach this span any more: stale handles still
-        // read the state to find that out, and Swift treats any access to it as one access.
-        storage.lock()
+        // Without the lock: no handle can reach this span any more, and the stale ones that
+        // take the lock to find that out read only the generation, the open flag and the
+        // context, never the arrays written here.
         state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
-        storage.unlock()
         tracer.recycle(storage)
     }
 
