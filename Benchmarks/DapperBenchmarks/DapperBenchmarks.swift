@@ -84,28 +84,40 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Two threads, each running half of the inner iterations of new + fork + finish + finish
-    // (sampled, discarding reporter), at the same time on the two cores.
+    // New + fork + finish + finish (sampled, discarding reporter) on 1, 2 and 4 threads at
+    // once (on this 2-core machine, 4 threads oversubscribe), and on 2 threads without the
+    // span pool. The threads are started once (ParallelRunner) and run together in each outer
+    // iteration; each runs 1/N of the inner iterations.
     //
-    // How to read it: one outer iteration is `scalingFactor` (1000) inner iterations in all,
-    // 500 per thread, so
-    // - `Throughput (# / s) (K)` is thousands of new+fork+finish+finish per second, both
-    //   threads together: 10 000 (K) is 10 M iterations/s (Go: 2.9 to 3.5 M/s on 2 cores);
-    // - `Time (wall clock) (ns) *` is the wall-clock time per inner iteration of the pair, that
-    //   is the inverse of the throughput (each thread takes about twice that per iteration).
-    // The figures include the cost of `concurrentPerform` waking the second thread once per
-    // outer iteration (a few microseconds, spread over the 1000 inner iterations).
-    Benchmark("parallel-new-fork-finish", configuration: parallel) { benchmark in
-        let tracer = sampledTracer
-        let perThread = benchmark.scaledIterations.count / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            for _ in 0..<perThread {
-                let root = tracer.new("parallel")
-                let child = root.fork("", "child")
-                child.finish()
-                root.finish()
-                blackHole(child)
+    // How to read them: one outer iteration is `scalingFactor` (1000) inner iterations in all, so
+    // - `Throughput (# / s) (K)` is thousands of new+fork+finish+finish per second, all threads
+    //   together: 10 000 (K) is 10 M iterations/s (Go: 2.9 to 3.5 M/s on 2 cores);
+    // - `Time (wall clock) (ns) *` is the wall-clock time per inner iteration, all threads
+    //   together: the inverse of the throughput.
+    // Scaling is the throughput at N threads over the throughput at 1. The figures include
+    // waking the threads once per outer iteration (a few microseconds, over 1000 iterations).
+    for (name, threads, tracer) in [
+        ("parallel-new-fork-finish-1-thread", 1, sampledTracer),
+        ("parallel-new-fork-finish", 2, sampledTracer),
+        ("parallel-new-fork-finish-4-threads", 4, sampledTracer),
+        ("parallel-pool-off", 2, unpooledTracer),
+    ] {
+        Benchmark(name, configuration: parallel) { (benchmark: Benchmark, runner: ParallelRunner) in
+            runner.run(iterationsPerThread: benchmark.scaledIterations.count / threads) { iterations in
+                for _ in 0..<iterations {
+                    let root = tracer.new("parallel")
+                    let child = root.fork("", "child")
+                    child.finish()
+                    root.finish()
+                    blackHole(child)
+                }
             }
+        } setup: {
+            let runner = ParallelRunner(threads: threads)
+            runningRunners.withLock { $0[name] = runner }
+            return runner
+        } teardown: {
+            runningRunners.withLock { $0.removeValue(forKey: name)?.stop() }
         }
     }
 
@@ -260,6 +272,8 @@ let benchmarks: @Sendable () -> Void = {
 
 /// The agent benchmark's pipeline, for its teardown (which gets no arguments).
 let runningPipeline = Mutex<AgentPipeline?>(nil)
+// The parallel benchmarks' threads, by benchmark name, for their teardown.
+let runningRunners = Mutex<[String: ParallelRunner]>([:])
 
 /// The Zipkin benchmark's reporter and server, for its teardown.
 let runningZipkin = Mutex<ZipkinPipeline?>(nil)

@@ -124,15 +124,22 @@ public struct DapperSpan: Trace, Hashable {
         return tracer.startSpan(operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
     }
 
-    @discardableResult
+    // Inlinable, with the work out of line: the caller that discards the returned handle (as
+    // almost every caller does) then makes no copy of it, and no retain and release.
+    @inlinable @discardableResult
     public func setTag(_ tag: SpanTag) -> DapperSpan {
-        guard let storage else { return self }
+        record(tag)
+        return self
+    }
+
+    @usableFromInline
+    func record(_ tag: SpanTag) {
+        guard let storage else { return }
         storage.lock()
         if storage.isOpen(generation) && storage.state.pointee.isRecording {
             storage.state.pointee.appendTag(tag)
         }
         storage.unlock()
-        return self
     }
 
     @discardableResult
@@ -190,6 +197,13 @@ public struct DapperSpan: Trace, Hashable {
         finish(error: error, endTimeNanos: nil)
     }
 
+    /// Ends the span without an error (``Trace/finish()``, without the optional error's
+    /// indirection).
+    @inlinable
+    public func finish() {
+        finish(endTimeNanos: nil) { nil }
+    }
+
     /// Ends the span with an error of a type known where it is called; see ``finish(error:)``.
     ///
     /// Describing an error behind `any Error` takes dynamic casts (several hundred instructions
@@ -197,19 +211,14 @@ public struct DapperSpan: Trace, Hashable {
     /// caller, so an error finish costs little more than a plain one.
     @inlinable
     public func finish<Failure: Error>(error: Failure) {
-        guard isRecordingOpen else { return finishDescribed(nil, endTimeNanos: nil) }
-        finishDescribed(ErrorDescription.describe(concrete: error), endTimeNanos: nil)
+        finish(endTimeNanos: nil) { ErrorDescription.describe(concrete: error) }
     }
 
     /// Ends the span at an explicit wall-clock instant, in nanoseconds since the Unix epoch
     /// (for instrumentation APIs that pass the end time); see ``finish(error:)``. An end before
     /// the start gives a duration of 0.
     package func finish(error: (any Error)?, endTimeNanos: Int64?) {
-        // The error's description is user code: never run it under the span's lock, where
-        // code that reads this span (a logger adding trace metadata, say) would deadlock.
-        var errorText: (message: String, stack: String?)? = nil
-        if let error, isRecordingOpen { errorText = ErrorDescription.describe(error) }
-        finishDescribed(errorText, endTimeNanos: endTimeNanos)
+        finish(endTimeNanos: endTimeNanos) { error.map { ErrorDescription.describe($0) } }
     }
 
     /// Whether the span is open and recorded (so that describing an error is worth it): one
@@ -219,8 +228,17 @@ public struct DapperSpan: Trace, Hashable {
         storage?.withLockedState { $0.generation == generation && $0.isOpen && $0.isRecording } ?? false
     }
 
+    /// A finish, with one lock: if this handle's span is open, marks it finished under the
+    /// lock (advancing the generation, so that every handle, this one included, now finds it
+    /// finished); then, without the lock, records the error that `describeError` gives and the
+    /// duration, reports a recorded span and recycles the storage.
+    ///
+    /// Past the lock only this call touches the span's records: stale handles that take the
+    /// lock to find the span finished read only the generation, the open flag and the context.
+    /// `describeError` runs there, outside the lock, and only for a recorded span: it is user
+    /// code (an error's description), which may read this span.
     @usableFromInline
-    func finishDescribed(_ errorText: (message: String, stack: String?)?, endTimeNanos: Int64?) {
+    func finish(endTimeNanos: Int64?, describeError: () -> (message: String, stack: String?)?) {
         guard let storage else { return }
         storage.lock()
         let state = storage.state
@@ -230,61 +248,46 @@ public struct DapperSpan: Trace, Hashable {
         }
         state.pointee.isOpen = false
         state.pointee.generation &+= 1
+        let isRecording = state.pointee.isRecording
+        storage.unlock()
         // Borrowed, not retained: the state keeps its tracer until the next start, which can
         // only come after the storage is recycled, at the end of this call.
         Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)._withUnsafeGuaranteedRef { tracer in
-            finishLocked(storage, tracer: tracer, errorText: errorText, endTimeNanos: endTimeNanos)
-        }
-    }
-
-    /// The rest of ``finishDescribed(_:endTimeNanos:)``: called with the lock held and the
-    /// generation advanced; releases the lock and recycles the storage.
-    @inline(__always)
-    private func finishLocked(
-        _ storage: SpanStorage, tracer: DapperTracer, errorText: (message: String, stack: String?)?, endTimeNanos: Int64?
-    ) {
-        let state = storage.state
-        guard state.pointee.isRecording else {
-            storage.unlock()
+            guard isRecording else {
+                tracer.recycle(storage)
+                return
+            }
+            let duration: Int64
+            if let endTimeNanos {
+                duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
+            } else {
+                duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
+            }
+            if let errorText = describeError() {
+                let at = state.pointee.startWallNanos &+ duration
+                if !state.pointee.isMarkedAsError {
+                    state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+                }
+                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
+                if let stack = errorText.stack {
+                    state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
+                }
+            }
+            let records = state.pointee.takeRecords()
+            var span = FinishedSpan(
+                serviceName: tracer.serviceName,
+                operationName: state.pointee.operationName,
+                context: state.pointee.context,
+                startTimeNanos: state.pointee.startWallNanos,
+                durationNanos: duration,
+                tags: SpanTags(shared: tracer.sharedTags(state.pointee.kind), own: records.tags),
+                logs: records.logs,
+                references: records.references
+            )
+            tracer.reporter.report(span)
+            state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
             tracer.recycle(storage)
-            return
         }
-        let duration: Int64
-        if let endTimeNanos {
-            duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
-        } else {
-            duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
-        }
-        if let errorText {
-            let at = state.pointee.startWallNanos &+ duration
-            if !state.pointee.isMarkedAsError {
-                state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
-            }
-            state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
-            if let stack = errorText.stack {
-                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
-            }
-        }
-        let records = state.pointee.takeRecords()
-        var span = FinishedSpan(
-            serviceName: tracer.serviceName,
-            operationName: state.pointee.operationName,
-            context: state.pointee.context,
-            startTimeNanos: state.pointee.startWallNanos,
-            durationNanos: duration,
-            tags: SpanTags(shared: tracer.sharedTags(state.pointee.kind), own: records.tags),
-            logs: records.logs,
-            references: records.references
-        )
-        storage.unlock()
-        // Outside the lock: the reporter is user code too. No handle reaches the state any
-        // more (its generation moved on), so only this call touches it until it is recycled.
-        tracer.reporter.report(span)
-        // Without the lock: no handle can reach this span any more, and the stale ones that
-        // take the lock to find that out read only the generation, the open flag and the
-        // context, never the arrays written here.
-        state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
-        tracer.recycle(storage)
     }
 
     public static func == (lhs: DapperSpan, rhs: DapperSpan) -> Bool {

@@ -56,6 +56,7 @@ extension Trace {
     public var traceID: String { context?.description ?? "" }
 
     /// Ends the span without an error.
+    @inlinable
     public func finish() { finish(error: nil) }
 
     /// Whether the span records tags and logs and will be reported: its trace is sampled or
@@ -66,31 +67,31 @@ extension Trace {
     }
 
     /// Adds a string tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: String) -> Self { setTag(SpanTag(key: key, value: .string(value))) }
 
     /// Adds an integer tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Int) -> Self { setTag(SpanTag(key: key, value: .int(Int64(value)))) }
 
     /// Adds an integer tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Int32) -> Self { setTag(SpanTag(key: key, value: .int(Int64(value)))) }
 
     /// Adds an integer tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Int64) -> Self { setTag(SpanTag(key: key, value: .int(value))) }
 
     /// Adds a boolean tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Bool) -> Self { setTag(SpanTag(key: key, value: .bool(value))) }
 
     /// Adds a floating-point tag (carried as a Double).
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Float) -> Self { setTag(SpanTag(key: key, value: .double(Double(value)))) }
 
     /// Adds a floating-point tag.
-    @discardableResult
+    @inlinable @discardableResult
     public func setTag(_ key: String, _ value: Double) -> Self { setTag(SpanTag(key: key, value: .double(value))) }
 
     /// Adds several tags, in order.
