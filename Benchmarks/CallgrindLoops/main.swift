@@ -80,7 +80,7 @@ let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|pool-off|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
     exit(2)
 }
 let testError = TestError()
@@ -99,6 +99,9 @@ case "unsampled":
     body = { withSpanLoop(tracer, testError) }
 case "legacy":
     let tracer = makeTracer(sampler: .always)
+    body = { legacySample(tracer, testError) }
+case "pool-off":
+    let tracer = makeTracer(sampler: .always, usesSpanPool: false)
     body = { legacySample(tracer, testError) }
 case "unsampled-loop":
     let tracer = makeTracer(sampler: .never)
