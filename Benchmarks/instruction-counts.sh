@@ -18,7 +18,7 @@ strip --strip-debug "$binary"
 instructions() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$1" "$2" 2>&1 | sed -nE 's/.*Collected : ([0-9]+).*/\1/p'; }
 allocations() { valgrind "$binary" "$1" "$2" 2>&1 | sed -nE 's/.*total heap usage: ([0-9,]+) allocs.*/\1/p' | tr -d ,; }
 loops=("$@")
-[ ${#loops[@]} -gt 0 ] || loops=(noop sampled unsampled legacy pool-off unsampled-loop context-set context-set-empty context-get context-set-specialised context-get-specialised zipkin-json zipkin-proto otlp-encode)
+[ ${#loops[@]} -gt 0 ] || loops=(noop sampled unsampled legacy pool-off unsampled-loop context-set context-set-empty context-get context-set-specialised context-get-specialised context-format context-format-into context-parse zipkin-json zipkin-proto otlp-encode)
 for name in "${loops[@]}"; do
     if [[ $name == *hostile* ]]; then small=1; large=3; extra=2; else small=2000; large=4000; extra=10000; fi
     i1=$(instructions "$name" $small); i2=$(instructions "$name" $large)

@@ -75,12 +75,29 @@ let oneSpecialised: SpecialisedContext = {
 
 func keep(_ value: Value?) { if case .span(_, let generation)? = value { sink &+= Int(generation) } }
 
+/// DapperBenchmarks' `fullContext`: three identifiers of 16 hex digits (the longest text form).
+let fullContext = SpanContext(
+    traceID: 0xfedc_ba98_7654_3210,
+    spanID: 0x8123_4567_89ab_cdef,
+    parentID: 0xa1b2_c3d4_e5f6_0718,
+    flags: .sampled
+)
+/// Loops over a context change its span ID each time (keeping 16 digits), as DapperBenchmarks'
+/// `context-format` does, so that the text cannot be computed once for the whole loop.
+nonisolated(unsafe) var contextIndex: UInt64 = 0
+@inline(__always) func nextContext() -> SpanContext {
+    contextIndex &+= 1
+    var context = fullContext
+    context.spanID ^= contextIndex
+    return context
+}
+
 /// The Zipkin benchmarks' batch: 100 typical spans.
 let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|pool-off|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|pool-off|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|context-format|context-format-into|context-parse|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
     exit(2)
 }
 let testError = TestError()
@@ -111,6 +128,11 @@ case "context-set-empty": body = { sink &+= setOnCopy(.topLevel, UInt64(sink)).c
 case "context-get": body = { keep(read(oneEntry)) }
 case "context-set-specialised": body = { sink &+= setOnCopy(oneSpecialised, UInt64(sink)).storage.count }
 case "context-get-specialised": body = { keep(read(oneSpecialised)) }
+case "context-format": body = { sink &+= nextContext().description.utf8.count }
+case "context-format-into": body = { sink &+= nextContext().withText { Int($0[20]) &+ $0.count } }
+case "context-parse":
+    let text = fullContext.description
+    body = { sink &+= Int(truncatingIfNeeded: (try? SpanContext(parsing: text))?.spanID ?? 0) }
 case "zipkin-json":
     let batch = typicalBatch
     let encoder = ZipkinJSONEncoder()

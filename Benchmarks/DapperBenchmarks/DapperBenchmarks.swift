@@ -132,6 +132,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same text written on the stack (`withText`), without the String: what injecting into
+    // a carrier that stores bytes costs. The Go original has no counterpart.
+    Benchmark("context-format-into", configuration: loop) { benchmark in
+        var context = identity(fullContext)
+        let spanIDBase = context.spanID
+        for index in benchmark.scaledIterations {
+            context.spanID = spanIDBase ^ UInt64(truncatingIfNeeded: index)
+            blackHole(context.withText { $0[20] })
+        }
+    }
+
     // Go `contextFromString`: 150 ns, 2 allocations.
     let fullContextText = identity(fullContext.description)
     precondition(fullContextText.utf8.count == 16 * 3 + 1 + 3, "expected full 16-digit IDs: \(fullContextText)")
