@@ -119,6 +119,17 @@ public final class DapperTracer: Tracer {
         return startSpan(operationName, context: context, kind: kind, startWallNanos: isRecording ? startWallNanos() : nil)
     }
 
+    /// Writes `trace`'s context into `carrier` under `kratos-trace-id`. A ``DapperSpan``'s
+    /// text goes through ``Carrier/set(_:ascii:)`` from a stack buffer, so that a carrier that
+    /// keeps bytes injects without allocating; any other trace through ``Trace/visit(_:)``.
+    public func inject(_ trace: some Trace, into carrier: inout some Carrier) {
+        if let span = trace as? DapperSpan {
+            span.context?.inject(into: &carrier)
+        } else {
+            trace.visit { key, value in carrier.set(key, value) }
+        }
+    }
+
     public func flush(timeout: Duration) async -> FlushResult {
         await reporter.flush(timeout: timeout)
     }
