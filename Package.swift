@@ -365,7 +365,10 @@ let package = Package(
                 "DapperAgentTestSupport",
                 "DapperWireTestSupport", "CDapperOTLPProto", "CProtobufC", "CDapperZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ],

@@ -59,7 +59,9 @@ public final class OTLPExporter: SpanExporter {
     /// - Parameters:
     ///   - configuration: Where and how to send.
     ///   - httpClient: A client for OTLP/HTTP; by default the exporter makes its own and shuts it
-    ///     down in ``shutdown()``. A client you pass stays yours to shut down.
+    ///     down in ``shutdown()``. A client you pass stays yours to shut down. The exporter's
+    ///     requests all run on one event loop of the client's group, on a connection of that
+    ///     loop.
     ///   - logger: Where errors go, rate-limited.
     /// - Throws: ``OTLPExporterError/invalidConfiguration(_:)`` when
     ///   ``OTLPExporterConfiguration/validate()`` fails;

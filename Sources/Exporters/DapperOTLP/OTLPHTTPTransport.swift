@@ -23,6 +23,8 @@ final class OTLPHTTPTransport: OTLPTransport {
     private let headers: HTTPHeaders
     private let client: HTTPClient
     private let ownsClient: Bool
+    /// Every request's event loop, its connection's too (`requestEventLoop(of:)` says why).
+    private let eventLoop: HTTPClient.EventLoopPreference
     private let compressor: GzipCompressor?
     private let logger: RateLimitedLogger
 
@@ -60,6 +62,7 @@ final class OTLPHTTPTransport: OTLPTransport {
             client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             ownsClient = true
         }
+        eventLoop = requestEventLoop(of: client)
         self.logger = logger
     }
 
@@ -78,7 +81,7 @@ final class OTLPHTTPTransport: OTLPTransport {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(buffer))
             let accumulator = ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes)
             let response = try client.execute(
-                request: request, delegate: accumulator, deadline: .now() + nioTimeAmount(remaining)
+                request: request, delegate: accumulator, eventLoop: eventLoop, deadline: .now() + nioTimeAmount(remaining)
             ).wait()
             return outcome(of: response)
         } catch is ResponseAccumulator.ResponseTooBigError {

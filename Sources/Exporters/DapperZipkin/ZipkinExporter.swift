@@ -23,6 +23,8 @@ final class ZipkinExporter: SpanExporter {
     private let transport: LockedValue<ZipkinReporter.TransportStatistics>
     private let client: HTTPClient
     private let ownsClient: Bool
+    /// Every request's event loop, its connection's too (`requestEventLoop(of:)` says why).
+    private let eventLoop: HTTPClient.EventLoopPreference
     private let logger: RateLimitedLogger
     private let jsonEncoder = ZipkinJSONEncoder()
     private let prefixCache = ZipkinTagPrefixCache()
@@ -77,6 +79,7 @@ final class ZipkinExporter: SpanExporter {
             client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             ownsClient = true
         }
+        eventLoop = requestEventLoop(of: client)
         body.reserveCapacity(64 * 1024)
     }
 
@@ -177,7 +180,7 @@ final class ZipkinExporter: SpanExporter {
         do {
             let request = try HTTPClient.Request(url: target.url, method: .POST, headers: target.headers, body: .bytes(body))
             let deadline = NIODeadline.now() + nioTimeAmount(configuration.requestTimeout)
-            let response = try client.execute(request: request, deadline: deadline).wait()
+            let response = try client.execute(request: request, eventLoop: eventLoop, deadline: deadline).wait()
             switch response.status.code {
             case 200..<300: return .delivered
             case 400..<500: return .rejected(response.status)

@@ -48,7 +48,9 @@ public final class ZipkinReporter: Reporter {
     /// - Parameters:
     ///   - configuration: Where and how to send.
     ///   - httpClient: A client to send with; by default the reporter makes its own and shuts
-    ///     it down when it closes. A client you pass stays yours to shut down.
+    ///     it down when it closes. A client you pass stays yours to shut down. The reporter's
+    ///     requests all run on one event loop of the client's group, on a connection of that
+    ///     loop.
     ///   - logger: Where errors go, rate-limited.
     /// - Throws: ``ZipkinReporterError/invalidConfiguration(_:)`` when a value is out of its
     ///   range or the endpoint or a header is malformed (``ZipkinConfiguration/validate()``);
