@@ -201,7 +201,7 @@ public struct DapperSpan: Trace, Hashable {
     /// indirection).
     @inlinable
     public func finish() {
-        finish(endTimeNanos: nil) { nil }
+        finish(endTimeNanos: nil, hasError: false) { nil }
     }
 
     /// Ends the span with an error of a type known where it is called; see ``finish(error:)``.
@@ -211,14 +211,14 @@ public struct DapperSpan: Trace, Hashable {
     /// caller, so an error finish costs little more than a plain one.
     @inlinable
     public func finish<Failure: Error>(error: Failure) {
-        finish(endTimeNanos: nil) { ErrorDescription.describe(concrete: error) }
+        finish(endTimeNanos: nil, hasError: true) { ErrorDescription.describe(concrete: error) }
     }
 
     /// Ends the span at an explicit wall-clock instant, in nanoseconds since the Unix epoch
     /// (for instrumentation APIs that pass the end time); see ``finish(error:)``. An end before
     /// the start gives a duration of 0.
     package func finish(error: (any Error)?, endTimeNanos: Int64?) {
-        finish(endTimeNanos: endTimeNanos) { error.map { ErrorDescription.describe($0) } }
+        finish(endTimeNanos: endTimeNanos, hasError: error != nil) { error.map { ErrorDescription.describe($0) } }
     }
 
     /// Whether the span is open and recorded (so that describing an error is worth it): one
@@ -228,17 +228,18 @@ public struct DapperSpan: Trace, Hashable {
         storage?.withLockedState { $0.generation == generation && $0.isOpen && $0.isRecording } ?? false
     }
 
-    /// A finish, with one lock: if this handle's span is open, marks it finished under the
-    /// lock (advancing the generation, so that every handle, this one included, now finds it
-    /// finished); then, without the lock, records the error that `describeError` gives and the
-    /// duration, reports a recorded span and recycles the storage.
+    /// A finish: under the span's lock, marks it finished (advancing the generation, so that
+    /// every handle, this one included, now finds it finished) and builds the span for the
+    /// reporter; reports it without the lock (the reporter is user code); then puts the arrays
+    /// back for reuse under the lock again and recycles the storage.
     ///
-    /// Past the lock only this call touches the span's records: stale handles that take the
-    /// lock to find the span finished read only the generation, the open flag and the context.
-    /// `describeError` runs there, outside the lock, and only for a recorded span: it is user
-    /// code (an error's description), which may read this span.
+    /// With `hasError`, a recorded span's error is described (`describeError`, user code that
+    /// may read this span) between a first look under the lock and the finish itself, outside
+    /// it. Every access to the state is under the lock, even after the span is finished: the
+    /// thread sanitizer sees any access to `state.pointee` as one access to the whole state,
+    /// which stale handles read to find the span finished.
     @usableFromInline
-    func finish(endTimeNanos: Int64?, describeError: () -> (message: String, stack: String?)?) {
+    func finish(endTimeNanos: Int64?, hasError: Bool, describeError: () -> (message: String, stack: String?)?) {
         guard let storage else { return }
         storage.lock()
         let state = storage.state
@@ -246,14 +247,24 @@ public struct DapperSpan: Trace, Hashable {
             storage.unlock()
             return
         }
+        var errorText: (message: String, stack: String?)? = nil
+        if hasError && state.pointee.isRecording {
+            storage.unlock()
+            errorText = describeError()
+            storage.lock()
+            // Another call may have finished the span meanwhile: it reported it.
+            guard storage.isOpen(generation) else {
+                storage.unlock()
+                return
+            }
+        }
         state.pointee.isOpen = false
         state.pointee.generation &+= 1
-        let isRecording = state.pointee.isRecording
-        storage.unlock()
         // Borrowed, not retained: the state keeps its tracer until the next start, which can
         // only come after the storage is recycled, at the end of this call.
         Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)._withUnsafeGuaranteedRef { tracer in
-            guard isRecording else {
+            guard state.pointee.isRecording else {
+                storage.unlock()
                 tracer.recycle(storage)
                 return
             }
@@ -263,7 +274,7 @@ public struct DapperSpan: Trace, Hashable {
             } else {
                 duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
             }
-            if let errorText = describeError() {
+            if let errorText {
                 let at = state.pointee.startWallNanos &+ duration
                 if !state.pointee.isMarkedAsError {
                     state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
@@ -284,8 +295,11 @@ public struct DapperSpan: Trace, Hashable {
                 logs: records.logs,
                 references: records.references
             )
+            storage.unlock()
             tracer.reporter.report(span)
+            storage.lock()
             state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
+            storage.unlock()
             tracer.recycle(storage)
         }
     }
