@@ -8,7 +8,7 @@ import NIOPosix
 /// OTLP receiver): it keeps every request and answers as its script says (status, headers,
 /// body, delay).
 package final class TestHTTPServer: @unchecked Sendable {
-    // @unchecked: `received` and `script` are guarded by `lock`.
+    // @unchecked: `received`, `script` and `stopped` are guarded by `lock`.
     package struct Request: Sendable {
         package var method: String
         package var uri: String
@@ -40,6 +40,7 @@ package final class TestHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [Request] = []
     private var script: @Sendable (Int) -> Answer
+    private var stopped = false
 
     /// Starts the server; `script` answers the request with the given index (0, 1, …).
     package init(_ script: @escaping @Sendable (Int) -> Answer = { _ in Answer() }) throws {
@@ -69,7 +70,14 @@ package final class TestHTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Closes the server and its connections; a second call does nothing (closing a channel
+    /// of a group already shut down would wait forever).
     package func stop() {
+        let first = lock.withLock {
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
     }

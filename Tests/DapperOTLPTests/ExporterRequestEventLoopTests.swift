@@ -22,10 +22,14 @@ import Testing
     @Test(arguments: Closer.allCases)
     func aConnectionClosedRightAfterAnAnswerThatEndedBeforeItsRequestLeavesTheProcessRunning(closer: Closer) throws {
         let server = try TestHTTPServer()
+        defer { server.stop() }
         // Two loops whatever the machine, so that a request and its connection could be apart.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
         let client = HTTPClient(eventLoopGroupProvider: .shared(group))
+        // On every path, failures included; after the closer's and the test's own shutdown and
+        // stop, these are no-ops.
+        defer { try? client.syncShutdown() }
         let eventLoop = requestEventLoop(of: client)
 
         // The first request leaves an idle keep-alive connection that the second one reuses.

@@ -16,7 +16,7 @@ import Testing
     @Test(arguments: values)
     func trimmedDigitsHaveNoLeadingZeros(_ value: UInt64) {
         var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBufferPointer { buffer in
+        let count = buffer.withUnsafeMutableBytes { buffer in
             Hex.writeTrimmed(value, to: buffer.baseAddress!) - buffer.baseAddress!
         }
         #expect(String(decoding: buffer[..<count], as: UTF8.self) == String(value, radix: 16))

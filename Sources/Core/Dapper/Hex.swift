@@ -49,13 +49,6 @@ package enum Hex {
     /// position after it. It stores 16 bytes whatever the length: the caller leaves 16 bytes
     /// of room after the last value, and later values overwrite what lies beyond each one.
     @inlinable @inline(__always)
-    package static func writeTrimmed(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        writeTrimmed(value, to: UnsafeMutableRawPointer(output)).assumingMemoryBound(to: UInt8.self)
-    }
-
-    /// Writes `value` as the typed overload does, into untyped memory (a caller's buffer), with
-    /// the same 16 bytes of room.
-    @inlinable @inline(__always)
     package static func writeTrimmed(_ value: UInt64, to output: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         let digits = trimmedLength(value)
         write16(value << UInt64(64 - 4 * digits), to: output)
