@@ -268,7 +268,7 @@ let package = Package(
         ),
         // The fixtures of Tests/Fixtures as spans, and seeded random spans, for the encoders'
         // and the decoder's tests in three targets.
-        .target(name: "DapperWireTestSupport", dependencies: ["Dapper"], path: "Tests/DapperWireTestSupport"),
+        .target(name: "DapperWireTestSupport", dependencies: ["Dapper", "DapperTesting"], path: "Tests/DapperWireTestSupport"),
         // The encoder's tests check what it wrote with the collector's decoder.
         .testTarget(name: "DapperWireTests", dependencies: ["Dapper", "DapperWire", "DapperCollector", "DapperTesting", "DapperWireTestSupport"]),
         .testTarget(

@@ -97,7 +97,7 @@ let typicalBatch = [FinishedSpan](repeating: typicalSpan(), count: 100)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
-    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|pool-off|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|context-format|context-format-into|context-parse|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time <iterations>")
+    print("usage: CallgrindLoops noop|sampled|unsampled|legacy|pool-off|unsampled-loop|context-set|context-set-empty|context-get|context-set-specialised|context-get-specialised|context-format|context-format-into|context-parse|zipkin-json|zipkin-proto|otlp-encode|zipkin-json-hostile-tags|zipkin-json-hostile-logs|zipkin-proto-hostile-tags|zipkin-proto-hostile-logs|hostile-time|scaling <iterations>")
     exit(2)
 }
 let testError = TestError()
@@ -172,6 +172,9 @@ case "zipkin-proto-hostile-tags", "zipkin-proto-hostile-logs":
     body = { sink &+= encoder.withEncodedList(batch) { $0.count } }
 case "hostile-time":
     timeHostileSpans(rounds: count)
+    exit(0)
+case "scaling":
+    probeScaling(iterations: count)
     exit(0)
 default:
     print("unknown loop \(arguments[1])")

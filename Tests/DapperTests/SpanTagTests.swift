@@ -63,6 +63,16 @@ import Testing
         #expect(shared[1].key == "b")  // the shared prefix is copied on write
     }
 
+    @Test func changingATagOfThePrefixForgetsWhichTracersPrefixItWas() {
+        var tags = SpanTags(shared: [SpanTag(key: "a", value: 1)], identity: 42, own: [SpanTag(key: "b", value: 2)])
+        tags[1] = SpanTag(key: "b", value: 3)
+        tags.append(SpanTag(key: "c", value: 4))
+        #expect(tags.sharedIdentity == 42)
+        tags[0] = SpanTag(key: "a", value: 5)
+        #expect(tags.sharedIdentity == 0)
+        #expect(tags.map(\.key) == ["a", "b", "c"])
+    }
+
     @Test func spanTagsCompareByContentNotBySplit() {
         let split = SpanTags(shared: [SpanTag(key: "a", value: 1)], own: [SpanTag(key: "b", value: 2)])
         let flat: SpanTags = [SpanTag(key: "a", value: 1), SpanTag(key: "b", value: 2)]

@@ -1,5 +1,6 @@
 import Dapper
 import DapperTesting
+import DapperWireTestSupport
 @_spi(WireEncoders) import DapperWire
 import Testing
 
@@ -23,7 +24,7 @@ import Testing
         _ cache: inout SharedTagPrefix, _ span: FinishedSpan, accept: Bool = true, encoded: inout [[SpanTag]]
     ) -> Bool {
         span.tags.withBuffers { shared, _ in
-            cache.update(to: shared, of: span.tags) { prefix in
+            cache.update(to: shared, identity: span.tags.sharedIdentity, of: span.tags) { prefix in
                 encoded.append(prefix)
                 return accept
             }
@@ -48,6 +49,16 @@ import Testing
         #expect(encoded.count == 2)
         #expect(update(&cache, first[0], encoded: &encoded))
         #expect(encoded.count == 3)
+    }
+
+    @Test func aPrefixCopiedByTwoThreadsIsEncodedOnceAndAChangedOneAgain() throws {
+        let spans = try PrefixCopySpans.spans()
+        var cache = SharedTagPrefix()
+        var encoded: [[SpanTag]] = []
+        // The first two are the tracer's prefix in two threads' arrays; the last two were
+        // changed after their finish, and lost the tracer's identity.
+        for span in spans + [spans[0]] { #expect(update(&cache, span, encoded: &encoded)) }
+        #expect(encoded == [spans[0].tags.sharedPrefix, spans[2].tags.sharedPrefix, spans[3].tags.sharedPrefix, spans[0].tags.sharedPrefix])
     }
 
     @Test func aRefusedPrefixLeavesTheCachedOneInPlace() {

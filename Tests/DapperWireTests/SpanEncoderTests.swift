@@ -209,6 +209,16 @@ import Testing
         }
     }
 
+    @Test func onePrefixCopiedByTwoThreadsAndPrefixesChangedAfterTheFinishEncodeAsWithoutTheCache() throws {
+        let spans = try PrefixCopySpans.spans()
+        let encoder = SpanEncoder()
+        for span in spans + spans.reversed() {
+            let bytes = try encoder.encode(span)
+            #expect(bytes == (try SpanEncoder().encode(span)))
+            #expect(Array(try SpanDecoder().decode(bytes).tags) == Array(span.tags))
+        }
+    }
+
     @Test func aShrinkIntoTheDefaultTagsDoesNotSpoilTheCachedPrefix() throws {
         // Default tags alone over 32 KiB: shrinking must drop some of them, and the marker
         // takes one of the cached prefix's slots.

@@ -102,6 +102,17 @@ import Testing
         #expect(json["tags"] as? NSDictionary == ["min": "-9223372036854775808", "max": "9223372036854775807", "zero": "0"])
     }
 
+    @Test func thePrefixCacheGivesTheSameJSONForOnePrefixFromTwoThreadsAndForChangedPrefixes() throws {
+        let spans = try PrefixCopySpans.spans()
+        let batch = spans + spans.reversed()
+        var cached: [UInt8] = []
+        ZipkinJSONEncoder().appendList(batch, to: &cached, prefixCache: ZipkinTagPrefixCache())
+        var uncached: [UInt8] = []
+        ZipkinJSONEncoder().appendList(batch, to: &uncached)
+        #expect(String(decoding: cached, as: UTF8.self) == String(decoding: uncached, as: UTF8.self))
+        #expect(String(decoding: cached, as: UTF8.self).contains(#""region":"changed""#))
+    }
+
     @Test func thePrefixCacheGivesTheSameJSONForSpansOfSeveralTracers() throws {
         func spans(_ defaults: [SpanTag], overriding: Bool) -> [FinishedSpan] {
             let reporter = InMemoryReporter()

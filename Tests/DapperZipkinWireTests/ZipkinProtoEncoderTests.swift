@@ -180,6 +180,16 @@ extension ZipkinProtoEncoderTests {
         }
     }
 
+    @Test func onePrefixCopiedByTwoThreadsAndPrefixesChangedAfterTheFinishEncodeAsTheyAre() throws {
+        let spans = try PrefixCopySpans.spans()
+        let batch = spans + spans.reversed()
+        let decoded = try decodedTagsAndAnnotations(ZipkinProtoEncoder().encodeList(batch))
+        #expect(decoded.count == batch.count)
+        for (span, tagsAndAnnotations) in zip(batch, decoded) {
+            #expect(Set(tagsAndAnnotations.tags) == Set(referenceTagsAndAnnotations(span).tags))
+        }
+    }
+
     @Test func defaultTagsOverriddenByManyOwnTagsKeepTheLastValue() throws {
         let spans = spansOverridingDefaultTags(seed: 10)
         #expect(spans.count == 6)

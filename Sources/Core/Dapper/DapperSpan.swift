@@ -262,46 +262,60 @@ public struct DapperSpan: Trace, Hashable {
         state.pointee.generation &+= 1
         // Borrowed, not retained: the state keeps its tracer until the next start, which can
         // only come after the storage is recycled, at the end of this call.
-        Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)._withUnsafeGuaranteedRef { tracer in
-            guard state.pointee.isRecording else {
-                storage.unlock()
-                tracer.recycle(storage)
-                return
-            }
-            let duration: Int64
-            if let endTimeNanos {
-                duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
-            } else {
-                duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
-            }
-            if let errorText {
-                let at = state.pointee.startWallNanos &+ duration
-                if !state.pointee.isMarkedAsError {
-                    state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
-                }
-                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
-                if let stack = errorText.stack {
-                    state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
-                }
-            }
-            let records = state.pointee.takeRecords()
-            var span = FinishedSpan(
-                serviceName: tracer.serviceName,
-                operationName: state.pointee.operationName,
-                context: state.pointee.context,
-                startTimeNanos: state.pointee.startWallNanos,
-                durationNanos: duration,
-                tags: SpanTags(shared: tracer.sharedTags(state.pointee.kind), own: records.tags),
-                logs: records.logs,
-                references: records.references
-            )
+        let tracer = Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)
+        let isPooled = tracer._withUnsafeGuaranteedRef { $0.usesSpanPool }
+        if state.pointee.isRecording {
+            tracer._withUnsafeGuaranteedRef { Self.report(storage, tracer: $0, endTimeNanos: endTimeNanos, errorText: errorText) }
+        } else {
             storage.unlock()
-            tracer.reporter.report(span)
-            storage.lock()
-            state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
-            storage.unlock()
-            tracer.recycle(storage)
         }
+        // Outside any closure, so that this call's reference to the storage moves into the
+        // pool instead of being retained again.
+        if isPooled { SpanPool.recycle(storage) }
+    }
+
+    /// The rest of a recorded span's finish: called with the lock held and the span marked
+    /// finished; returns with the lock released. Out of line, so that an unsampled finish
+    /// stays small enough to be inlined whole.
+    @inline(never)
+    private static func report(
+        _ storage: SpanStorage, tracer: DapperTracer, endTimeNanos: Int64?, errorText: (message: String, stack: String?)?
+    ) {
+        let state = storage.state
+        let duration: Int64
+        if let endTimeNanos {
+            duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
+        } else {
+            duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
+        }
+        if let errorText {
+            let at = state.pointee.startWallNanos &+ duration
+            if !state.pointee.isMarkedAsError {
+                state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            }
+            state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
+            if let stack = errorText.stack {
+                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
+            }
+        }
+        let records = state.pointee.takeRecords()
+        let kind = state.pointee.kind
+        let copies = ThreadLocalState.current.pointee.tracerCopies.copies(of: tracer, kind: kind)
+        var span = FinishedSpan(
+            serviceName: copies.serviceName,
+            operationName: state.pointee.operationName,
+            context: state.pointee.context,
+            startTimeNanos: state.pointee.startWallNanos,
+            durationNanos: duration,
+            tags: SpanTags(shared: copies.sharedTags, identity: tracer.sharedTagsIdentity(kind), own: records.tags),
+            logs: records.logs,
+            references: records.references
+        )
+        storage.unlock()
+        tracer.reporter.report(span)
+        storage.lock()
+        state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
+        storage.unlock()
     }
 
     public static func == (lhs: DapperSpan, rhs: DapperSpan) -> Bool {

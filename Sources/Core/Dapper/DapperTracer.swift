@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The dapper tracer: spans with `UInt64` identifiers, the legacy sampler, default tags, a
 /// span pool, and a ``Reporter`` that receives every sampled span.
 ///
@@ -14,7 +16,10 @@ public final class DapperTracer: Tracer {
     public let sampler: any Sampler
     /// The tags every recorded span starts with (Compatibility §6).
     public let defaultTags: [SpanTag]
-    private let usesSpanPool: Bool
+    let usesSpanPool: Bool
+    /// This tracer's number in the process, from 1: an identity that, unlike its address, no
+    /// later tracer takes.
+    let serial: UInt64
     /// The default tags followed by each kind's `span.kind` tag, indexed by `SpanKind`: every
     /// span shares one of these arrays instead of copying the tags.
     private let sharedTagsByKind: [[SpanTag]]
@@ -56,6 +61,7 @@ public final class DapperTracer: Tracer {
         self.sampler = sampler
         self.defaultTags = defaultTags
         self.usesSpanPool = usesSpanPool
+        self.serial = Self.lastSerial.add(1, ordering: .relaxed).newValue
         self.sharedTagsByKind = SpanKind.allCases.map { kind in
             guard let value = kind.tagValue else { return defaultTags }
             return defaultTags + [SpanTag(key: SpanTagKey.spanKind, value: .string(value))]
@@ -138,8 +144,15 @@ public final class DapperTracer: Tracer {
         await reporter.close(timeout: timeout)
     }
 
+    private static let lastSerial = Atomic<UInt64>(0)
+
     @inline(__always)
     func sharedTags(_ kind: SpanKind) -> [SpanTag] { sharedTagsByKind[kind.rawValue] }
+
+    /// What identifies the tag prefix of `kind` (``SpanTags/sharedIdentity``), in every
+    /// thread's copy of it: never 0, and no other tracer's.
+    @inline(__always)
+    func sharedTagsIdentity(_ kind: SpanKind) -> UInt64 { serial << 3 | UInt64(kind.rawValue) }
 
     /// Starts a span with the given context.
     package func startSpan(
@@ -151,9 +164,5 @@ public final class DapperTracer: Tracer {
             tracer: self, operationName: operationName, context: context, kind: kind, startWallNanos: startWallNanos)
         storage.unlock()
         return DapperSpan(storage: storage, generation: generation)
-    }
-
-    func recycle(_ storage: SpanStorage) {
-        if usesSpanPool { SpanPool.recycle(storage) }
     }
 }

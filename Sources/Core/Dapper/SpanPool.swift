@@ -49,7 +49,7 @@ final class SpanPool: Sendable {
 
     /// Gives back the storage of a finished span.
     @inline(__always)
-    static func recycle(_ storage: SpanStorage) {
+    static func recycle(_ storage: consuming SpanStorage) {
         let local = ThreadLocalState.current
         let count = local.pointee.magazineCount
         if count < Self.magazineCapacity {

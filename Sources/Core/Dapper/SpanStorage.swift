@@ -13,15 +13,21 @@ final class SpanStorage: @unchecked Sendable {
     private let spanLock = SpanLock()
     /// The state; touch it only while holding the lock.
     let state: UnsafeMutablePointer<SpanState>
+    /// Keeps the next storage's reference count and lock off the cache line of this one's:
+    /// storages are allocated one after another, and two threads each using one of two
+    /// neighbours would otherwise both write one line (see `CacheLineMemory`). The fields
+    /// written per span (reference count, lock) sit in an object's first 32 bytes; this makes
+    /// the object 128 bytes long, so the next object's first 32 start two lines further.
+    private let padding = InlineArray<12, UInt64>(repeating: 0)
 
     init() {
-        state = .allocate(capacity: 1)
+        state = CacheLineMemory.allocate(SpanState.self)
         state.initialize(to: SpanState())
     }
 
     deinit {
         state.deinitialize(count: 1)
-        state.deallocate()
+        CacheLineMemory.deallocate(state)
     }
 
     /// Takes the lock. Hot paths lock explicitly so that large values (a `FinishedSpan`) are

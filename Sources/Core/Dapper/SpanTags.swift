@@ -8,6 +8,10 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
     var shared: [SpanTag]
     /// The span's own tags.
     var own: [SpanTag]
+    /// Which tracer's prefix of which kind `shared` is, whatever thread's copy of it this is;
+    /// 0 when unknown (then only the array itself identifies the prefix). Encoders that keep
+    /// the encoding of a prefix compare this.
+    @usableFromInline package private(set) var sharedIdentity: UInt64 = 0
 
     /// Creates tags from an array.
     public init(_ tags: [SpanTag]) {
@@ -18,8 +22,9 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
     /// Creates tags from a list.
     public init(arrayLiteral elements: SpanTag...) { self.init(elements) }
 
-    init(shared: [SpanTag], own: [SpanTag]) {
+    init(shared: [SpanTag], identity: UInt64 = 0, own: [SpanTag]) {
         self.shared = shared
+        self.sharedIdentity = identity
         self.own = own
     }
 
@@ -29,15 +34,22 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
     public subscript(position: Int) -> SpanTag {
         get { position < shared.count ? shared[position] : own[position - shared.count] }
         set {
-            if position < shared.count { shared[position] = newValue } else { own[position - shared.count] = newValue }
+            if position < shared.count {
+                shared[position] = newValue
+                // No longer the tracer's prefix.
+                sharedIdentity = 0
+            } else {
+                own[position - shared.count] = newValue
+            }
         }
     }
 
     /// Appends a tag.
     public mutating func append(_ tag: SpanTag) { own.append(tag) }
 
-    /// The shared prefix (default tags and `span.kind`): the same array for every span of a
-    /// tracer, which an encoder may recognise to reuse its encoding.
+    /// The shared prefix (default tags and `span.kind`): for the spans of one tracer finished
+    /// on one thread the same array, which, with ``sharedIdentity``, an encoder may recognise to
+    /// reuse its encoding.
     package var sharedPrefix: [SpanTag] { shared }
 
     /// Calls `body` with the shared prefix and the span's own tags as two buffers, so that an

@@ -8,7 +8,8 @@ import Darwin
 import CDapperThreadLocal
 
 /// State that each thread keeps for itself so that the hot path takes no lock and makes
-/// no system call: the identifier generator and a magazine of recycled span storage.
+/// no system call: the identifier generator, a magazine of recycled span storage, and copies of
+/// the values finished spans carry from their tracer.
 ///
 /// It lives in plain memory reached through a C thread-local pointer (one instruction), not in
 /// an object, so that reaching it costs no reference counting; a pthread key, set once per
@@ -20,6 +21,8 @@ struct ThreadLocalState {
     /// shared depot.
     let magazine: UnsafeMutablePointer<Unmanaged<SpanStorage>>
     var magazineCount: Int
+    /// The values of tracers that this thread's finished spans carry.
+    var tracerCopies = ThreadTracerCopies()
 
     /// This thread's state, created on first use and freed when the thread exits.
     @inline(__always)
@@ -35,10 +38,10 @@ struct ThreadLocalState {
         var seed: UInt64 = 0
         var system = SystemRandomNumberGenerator()
         while seed == 0 { seed = system.next() }
-        let state = UnsafeMutablePointer<ThreadLocalState>.allocate(capacity: 1)
+        let state = CacheLineMemory.allocate(ThreadLocalState.self)
         state.initialize(to: ThreadLocalState(
             random: WyRandom(seed: seed),
-            magazine: .allocate(capacity: SpanPool.magazineCapacity),
+            magazine: CacheLineMemory.allocate(Unmanaged<SpanStorage>.self, capacity: SpanPool.magazineCapacity),
             magazineCount: 0
         ))
         pthread_setspecific(threadLocalStateKey, state)
@@ -52,9 +55,9 @@ struct ThreadLocalState {
         // clean-up glibc runs on its next round of destructors.
         dapper_thread_state_set(nil)
         SpanPool.shared.returnMagazine(state.pointee.magazine, count: state.pointee.magazineCount)
-        state.pointee.magazine.deallocate()
+        CacheLineMemory.deallocate(state.pointee.magazine)
         state.deinitialize(count: 1)
-        state.deallocate()
+        CacheLineMemory.deallocate(state)
     }
 }
 

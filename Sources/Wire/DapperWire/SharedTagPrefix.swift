@@ -6,9 +6,11 @@ import Dapper
 /// encoding of the prefix; this says whether a span's prefix is that one, and which keys the
 /// prefix sets.
 ///
-/// A prefix is known by its array's buffer. Holding the array keeps that buffer alive and
-/// unchanged (copy on write), which makes its address and count a sound identity; comparing
-/// the tags instead would cost as much as encoding them.
+/// A prefix is known by its identity (`SpanTags.sharedIdentity`: the tracer and kind, the same in
+/// every thread's copy of the prefix) or, for a prefix without one, by its array's buffer.
+/// Holding the array keeps that buffer alive and unchanged (copy on write), which makes its
+/// address and count a sound identity; comparing the tags instead would cost as much as
+/// encoding them.
 // SPI rather than `package`, though only this package's encoders use it: the Zipkin encoders
 // run the checks below once per span from another module, and this compiler inlines an
 // `@inlinable` body across modules only for a public declaration. Called instead, the checks
@@ -16,6 +18,8 @@ import Dapper
 @_spi(WireEncoders) public struct SharedTagPrefix {
     // Not private, for the inlined checks.
     @usableFromInline var tags: [SpanTag] = []
+    /// The cached prefix's `SpanTags.sharedIdentity`; 0 when it has none.
+    @usableFromInline var identity: UInt64 = 0
     @usableFromInline var keys: [String] = []
     /// Bit `n` is set when a prefix key is `n` bytes long (`n` < 64; bit 63 for longer keys),
     /// so that most keys of a span's own tags are told apart from the prefix keys without
@@ -28,16 +32,17 @@ import Dapper
     /// How many tags the cached prefix has; 0 when nothing is cached.
     public var count: Int { tags.count }
 
-    /// Makes `shared`, the shared prefix of `spanTags` as `SpanTags.withBuffers` lends it, the
+    /// Makes `shared`, the shared prefix of `spanTags` as `SpanTags.withBuffers` lends it, of
+    /// `identity` (`spanTags.sharedIdentity`, passed so that the tags need not be copied), the
     /// cached prefix unless it is already, and returns whether it is. For a new prefix `encode`
     /// is called with it: it encodes the prefix and returns `true`, or returns `false` to keep
     /// the encoding it has (the span then takes the encoder's full path).
     @inlinable @inline(__always) @discardableResult
     public mutating func update(
-        to shared: UnsafeBufferPointer<SpanTag>, of spanTags: @autoclosure () -> SpanTags,
+        to shared: UnsafeBufferPointer<SpanTag>, identity: UInt64, of spanTags: @autoclosure () -> SpanTags,
         encode: ([SpanTag]) -> Bool
     ) -> Bool {
-        if tags.withUnsafeBufferPointer({ $0.baseAddress == shared.baseAddress && $0.count == shared.count }) {
+        if identity != 0 ? identity == self.identity : tags.withUnsafeBufferPointer({ $0.baseAddress == shared.baseAddress && $0.count == shared.count }) {
             return true
         }
         // Only now: copying the span's tags out costs a retain and a release per array.
@@ -49,6 +54,7 @@ import Dapper
         let prefix = spanTags.sharedPrefix
         guard encode(prefix) else { return false }
         tags = prefix
+        identity = spanTags.sharedIdentity
         keys = prefix.map(\.key)
         keyLengths = keys.reduce(0) { $0 | Self.lengthBit($1.utf8.count) }
         return true
@@ -57,6 +63,7 @@ import Dapper
     /// Forgets the cached prefix, once the encoder has overwritten its encoding.
     public mutating func clear() {
         tags = []
+        identity = 0
         keys = []
         keyLengths = 0
     }

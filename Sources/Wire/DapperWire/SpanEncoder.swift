@@ -156,7 +156,7 @@ public final class SpanEncoder {
         var tagIndex = 0
         span.tags.withBuffers { shared, own in
             if !shared.isEmpty {
-                cachedPrefix.update(to: shared, of: span.tags) { prefix in
+                cachedPrefix.update(to: shared, identity: span.tags.sharedIdentity, of: span.tags) { prefix in
                     cachePrefix(prefix)
                     return true
                 }

@@ -154,7 +154,7 @@ public final class ZipkinProtoEncoder {
         let tagPointers = tags.pointers
         let ownOnly: Bool = span.pointee.tags.withBuffers { shared, own in
             guard !shared.isEmpty else { return false }
-            let cached = prefix.update(to: shared, of: span.pointee.tags) { newPrefix in
+            let cached = prefix.update(to: shared, identity: span.pointee.tags.sharedIdentity, of: span.pointee.tags) { newPrefix in
                 // Spans of this batch may point to the cached entries already: they are only
                 // replaced between batches, and a second tracer's spans take the full path.
                 guard prefixUses == 0 else { return false }

@@ -26,7 +26,7 @@ import Dapper
     func write(_ tags: SpanTags, to writer: inout JSONWriter, encoder: ZipkinJSONEncoder) -> Bool {
         tags.withBuffers { shared, own in
             guard !shared.isEmpty else { return false }
-            prefix.update(to: shared, of: tags) { newPrefix in
+            prefix.update(to: shared, identity: tags.sharedIdentity, of: tags) { newPrefix in
                 fill(newPrefix, encoder: encoder)
                 return true
             }
