@@ -130,6 +130,52 @@ import Testing
         #expect(reported.allSatisfy { (count("error", in: $0) == 1) == ($0.logs.count == 1) })
     }
 
+    /// A finish reads a span's records without its lock once it has marked the span finished:
+    /// calls racing it, on the same handle, either land before the finish (and are reported) or
+    /// find the span finished (and do nothing); none lands in a report after it was built.
+    @Test func callsRacingAFinishLandBeforeItOrNotAtAll() async {
+        let (tracer, reporter) = makeTracer()
+        let spans = (0..<500).map { tracer.new("race-\($0)") }
+        let finished = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for (index, span) in spans.enumerated() {
+                    if index.isMultiple(of: 2) { span.finish(error: TestError("boom")) } else { span.finish() }
+                    finished.increment()
+                }
+            }
+            for task in 0..<(Self.tasks - 1) {
+                group.addTask {
+                    for span in spans {
+                        // Until the finisher is past this span, or a few rounds at most.
+                        for round in 0..<4 {
+                            span.setTag("task", task)
+                            span.setLog("round", "\(round)")
+                            span.addReference(SpanReference(kind: .followsFrom, traceID: 1, spanID: UInt64(round + 1)))
+                            span.setTitle("renamed")
+                            _ = span.operationName
+                            _ = span.contextEvenIfFinished
+                            span.fork("", "child").finish()
+                        }
+                    }
+                }
+            }
+        }
+        #expect(finished.value == spans.count)
+        let reported = reporter.spans.filter { $0.operationName != "child" }
+        #expect(reported.count == spans.count)
+        let prefix = testDefaultTags.count + 1  // and span.kind
+        for span in reported {
+            // Each task's calls that landed are a prefix of its sequence (tag, log, reference,
+            // tag, …), whole: so over all tasks, tags ≥ logs ≥ references ≥ tags − (tasks − 1).
+            let errors = count("error", in: span)
+            let tags = span.tags.count - prefix - errors
+            let logs = span.logs.count - errors
+            #expect(tags >= logs && logs >= span.references.count && span.references.count >= tags - (Self.tasks - 1))
+        }
+        #expect(reporter.statistics.reported == reporter.spans.count)
+    }
+
     /// While spans are started and finished on every thread (so storages are recycled all the
     /// time), other tasks hammer finished handles with every call. No live span may see any of it.
     @Test func staleHandlesNeverTouchRecycledStorageUnderConcurrency() async {

@@ -122,7 +122,10 @@ import Testing
         let reused = try #require(storage)
         #expect(second.storage === reused)
         second.setTag("b", 2 as Int)
-        #expect(reused.withLockedState { $0.tags.isEmpty && !$0.isRecording })
+        reused.lock()
+        let isClean = reused.records.pointee.tags.isEmpty && !reused.state.pointee.isRecording
+        reused.unlock()
+        #expect(isClean)
         second.finish()
         #expect(silent.reporter.spans.isEmpty)
     }

@@ -205,7 +205,9 @@ import Testing
         span.setLog("event", "ignored")
         span.setLog(SpanLogField(key: "k", value: "v"), SpanLogField(key: "k2", value: "v2"))
         let storage = try #require(span.storage)
-        let (tags, logs) = storage.withLockedState { ($0.tags.count, $0.logs.count) }
+        storage.lock()
+        let (tags, logs) = (storage.records.pointee.tags.count, storage.records.pointee.logs.count)
+        storage.unlock()
         #expect(tags == 0)
         #expect(logs == 0)
         span.finish()
@@ -588,9 +590,8 @@ import Testing
         first.setTag("owner", "A")
         first.finish()
         let storage = try #require(first.storage)
-        let generation = storage.withLockedState { state in
-            state.start(tracer: tracer, operationName: "B", context: SpanContext(traceID: 7, spanID: 7, flags: .sampled), kind: .server)
-        }
+        let generation = storage.start(
+            tracer: tracer, operationName: "B", context: SpanContext(traceID: 7, spanID: 7, flags: .sampled), kind: .server)
         let second = DapperSpan(storage: storage, generation: generation)
         let secondContext = try #require(second.context)
 

@@ -41,9 +41,7 @@ public struct DapperSpan: Trace, Hashable {
 
     /// The span's operation name; `nil` for the no-op span and once the span is finished.
     public var operationName: String? {
-        storage?.withLockedState { state in
-            state.generation == generation && state.isOpen ? state.operationName : nil
-        }
+        storage?.withOpenRecords(generation, recordedOnly: false) { $0.operationName }
     }
 
     /// The span's context, whether it is open or finished: what instrumentation APIs carry
@@ -137,26 +135,20 @@ public struct DapperSpan: Trace, Hashable {
         guard let storage else { return }
         storage.lock()
         if storage.isOpen(generation) && storage.state.pointee.isRecording {
-            storage.state.pointee.appendTag(tag)
+            storage.records.pointee.appendTag(tag)
         }
         storage.unlock()
     }
 
     @discardableResult
     public func setLog(_ fields: SpanLogFields) -> DapperSpan {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            state.appendLog(fields, at: SpanClock.now().wallNanos)
-        }
+        _ = storage?.withOpenRecords(generation, recordedOnly: true) { $0.appendLog(fields, at: SpanClock.now().wallNanos) }
         return self
     }
 
     /// ``setLog(_:)`` at a given wall-clock instant, in nanoseconds since the Unix epoch.
     package func setLog(_ fields: SpanLogFields, atWallNanos timestampNanos: Int64) {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            state.appendLog(fields, at: timestampNanos)
-        }
+        _ = storage?.withOpenRecords(generation, recordedOnly: true) { $0.appendLog(fields, at: timestampNanos) }
     }
 
     /// Sets the `error=true` tag unless the span has it already, and logs `fields` (if any)
@@ -164,29 +156,22 @@ public struct DapperSpan: Trace, Hashable {
     /// instrumentation APIs that report an error, and often the same error twice, before the
     /// end.
     package func recordError(_ fields: SpanLogFields, atWallNanos timestampNanos: Int64?) {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            if !state.isMarkedAsError {
-                state.isMarkedAsError = true
-                state.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+        _ = storage?.withOpenRecords(generation, recordedOnly: true) { records in
+            if !records.isMarkedAsError {
+                records.isMarkedAsError = true
+                records.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
             }
-            if !fields.isEmpty { state.appendLog(fields, at: timestampNanos ?? SpanClock.now().wallNanos) }
+            if !fields.isEmpty { records.appendLog(fields, at: timestampNanos ?? SpanClock.now().wallNanos) }
         }
     }
 
     public func setTitle(_ operationName: String) {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen else { return }
-            state.operationName = operationName
-        }
+        _ = storage?.withOpenRecords(generation, recordedOnly: false) { $0.operationName = operationName }
     }
 
     /// Adds a causal link to another span (reported as `references` in `span.proto`).
     public func addReference(_ reference: SpanReference) {
-        storage?.withLockedState { state in
-            guard state.generation == generation, state.isOpen, state.isRecording else { return }
-            state.appendReference(reference)
-        }
+        _ = storage?.withOpenRecords(generation, recordedOnly: true) { $0.appendReference(reference) }
     }
 
     public func visit(_ body: (_ key: String, _ value: String) -> Void) {
@@ -229,15 +214,14 @@ public struct DapperSpan: Trace, Hashable {
     }
 
     /// A finish: under the span's lock, marks it finished (advancing the generation, so that
-    /// every handle, this one included, now finds it finished) and builds the span for the
-    /// reporter; reports it without the lock (the reporter is user code); then puts the arrays
-    /// back for reuse under the lock again and recycles the storage.
+    /// every handle, this one included, now finds it finished) and copies what it needs of
+    /// the state; then, without the lock, builds the span from the records, reports it (the
+    /// reporter is user code), puts the arrays back for reuse and recycles the storage. One
+    /// acquisition of the lock: after the finish only this call touches the records.
     ///
     /// With `hasError`, a recorded span's error is described (`describeError`, user code that
     /// may read this span) between a first look under the lock and the finish itself, outside
-    /// it. Every access to the state is under the lock, even after the span is finished: the
-    /// thread sanitizer sees any access to `state.pointee` as one access to the whole state,
-    /// which stale handles read to find the span finished.
+    /// it: a second acquisition.
     @usableFromInline
     func finish(endTimeNanos: Int64?, hasError: Bool, describeError: () -> (message: String, stack: String?)?) {
         guard let storage else { return }
@@ -263,59 +247,60 @@ public struct DapperSpan: Trace, Hashable {
         // Borrowed, not retained: the state keeps its tracer until the next start, which can
         // only come after the storage is recycled, at the end of this call.
         let tracer = Unmanaged.passUnretained(state.pointee.tracer.unsafelyUnwrapped)
-        let isPooled = tracer._withUnsafeGuaranteedRef { $0.usesSpanPool }
-        if state.pointee.isRecording {
-            tracer._withUnsafeGuaranteedRef { Self.report(storage, tracer: $0, endTimeNanos: endTimeNanos, errorText: errorText) }
-        } else {
-            storage.unlock()
+        let isRecording = state.pointee.isRecording
+        let context = state.pointee.context
+        // The one release of the lock: from here on no other call touches the records (each
+        // finds the span finished), and nothing here touches the state.
+        storage.unlock()
+        let isPooled = tracer._withUnsafeGuaranteedRef { tracer in
+            if isRecording {
+                Self.report(storage.records, context: context, tracer: tracer, endTimeNanos: endTimeNanos, errorText: errorText)
+            }
+            return tracer.usesSpanPool
         }
         // Outside any closure, so that this call's reference to the storage moves into the
         // pool instead of being retained again.
         if isPooled { SpanPool.recycle(storage) }
     }
 
-    /// The rest of a recorded span's finish: called with the lock held and the span marked
-    /// finished; returns with the lock released. Out of line, so that an unsampled finish
-    /// stays small enough to be inlined whole.
+    /// The rest of a recorded span's finish, once the span is marked finished and its lock
+    /// released: out of line, so that an unsampled finish stays small enough to be inlined whole.
     @inline(never)
     private static func report(
-        _ storage: SpanStorage, tracer: DapperTracer, endTimeNanos: Int64?, errorText: (message: String, stack: String?)?
+        _ records: UnsafeMutablePointer<SpanRecords>, context: SpanContext, tracer: DapperTracer, endTimeNanos: Int64?,
+        errorText: (message: String, stack: String?)?
     ) {
-        let state = storage.state
         let duration: Int64
         if let endTimeNanos {
-            duration = max(0, endTimeNanos &- state.pointee.startWallNanos)
+            duration = max(0, endTimeNanos &- records.pointee.startWallNanos)
         } else {
-            duration = max(0, SpanClock.monotonicNanos() &- state.pointee.startMonotonicNanos)
+            duration = max(0, SpanClock.monotonicNanos() &- records.pointee.startMonotonicNanos)
         }
         if let errorText {
-            let at = state.pointee.startWallNanos &+ duration
-            if !state.pointee.isMarkedAsError {
-                state.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
+            let at = records.pointee.startWallNanos &+ duration
+            if !records.pointee.isMarkedAsError {
+                records.pointee.appendTag(SpanTag(key: SpanTagKey.error, value: .bool(true)))
             }
-            state.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
+            records.pointee.appendLog(SpanLogFields(SpanLogField(key: "message", value: errorText.message)), at: at)
             if let stack = errorText.stack {
-                state.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
+                records.pointee.appendLog(SpanLogFields(SpanLogField(key: "stack", value: stack)), at: at)
             }
         }
-        let records = state.pointee.takeRecords()
-        let kind = state.pointee.kind
+        let taken = records.pointee.takeRecords()
+        let kind = records.pointee.kind
         let copies = ThreadLocalState.current.pointee.tracerCopies.copies(of: tracer, kind: kind)
         var span = FinishedSpan(
             serviceName: copies.serviceName,
-            operationName: state.pointee.operationName,
-            context: state.pointee.context,
-            startTimeNanos: state.pointee.startWallNanos,
+            operationName: records.pointee.operationName,
+            context: context,
+            startTimeNanos: records.pointee.startWallNanos,
             durationNanos: duration,
-            tags: SpanTags(shared: copies.sharedTags, identity: tracer.sharedTagsIdentity(kind), own: records.tags),
-            logs: records.logs,
-            references: records.references
+            tags: SpanTags(shared: copies.sharedTags, identity: tracer.sharedTagsIdentity(kind), own: taken.tags),
+            logs: taken.logs,
+            references: taken.references
         )
-        storage.unlock()
         tracer.reporter.report(span)
-        storage.lock()
-        state.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
-        storage.unlock()
+        records.pointee.restoreRecords(tags: &span.tags.own, logs: &span.logs)
     }
 
     public static func == (lhs: DapperSpan, rhs: DapperSpan) -> Bool {

@@ -159,10 +159,8 @@ public final class DapperTracer: Tracer {
         _ operationName: String, context: SpanContext, kind: SpanKind, startWallNanos: Int64? = nil
     ) -> DapperSpan {
         let storage = usesSpanPool ? SpanPool.take() : SpanStorage()
-        storage.lock()
-        let generation = storage.state.pointee.start(
+        let generation = storage.start(
             tracer: self, operationName: operationName, context: context, kind: kind, startWallNanos: startWallNanos)
-        storage.unlock()
         return DapperSpan(storage: storage, generation: generation)
     }
 }

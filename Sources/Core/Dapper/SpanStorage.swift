@@ -8,26 +8,34 @@
 /// as a handle can ask; the generation check would still keep a stale handle away from a new
 /// span if a storage were reused.
 final class SpanStorage: @unchecked Sendable {
-    // Safe to share: `state` is only read or written between `lock()` and `unlock()`
-    // (`withLockedState` does both), and the pointer itself never changes.
+    // Safe to share: `state` is only read or written between `lock()` and `unlock()`, and so
+    // is `records`, except by the call that finished the span, after it marked the span
+    // finished under the lock (no other call touches the records of a finished span); the
+    // pointers themselves never change.
     private let spanLock = SpanLock()
-    /// The state; touch it only while holding the lock.
+    /// What any handle may read; touch it only while holding the lock.
     let state: UnsafeMutablePointer<SpanState>
+    /// What the open span records; touch it only while holding the lock, on the open span.
+    let records: UnsafeMutablePointer<SpanRecords>
     /// Keeps the next storage's reference count and lock off the cache line of this one's:
     /// storages are allocated one after another, and two threads each using one of two
     /// neighbours would otherwise both write one line (see `CacheLineMemory`). The fields
     /// written per span (reference count, lock) sit in an object's first 32 bytes; this makes
     /// the object 128 bytes long, so the next object's first 32 start two lines further.
-    private let padding = InlineArray<12, UInt64>(repeating: 0)
+    private let padding = InlineArray<11, UInt64>(repeating: 0)
 
     init() {
         state = CacheLineMemory.allocate(SpanState.self)
         state.initialize(to: SpanState())
+        records = CacheLineMemory.allocate(SpanRecords.self)
+        records.initialize(to: SpanRecords())
     }
 
     deinit {
         state.deinitialize(count: 1)
         CacheLineMemory.deallocate(state)
+        records.deinitialize(count: 1)
+        CacheLineMemory.deallocate(records)
     }
 
     /// Takes the lock. Hot paths lock explicitly so that large values (a `FinishedSpan`) are
@@ -47,9 +55,41 @@ final class SpanStorage: @unchecked Sendable {
         return body(&state.pointee)
     }
 
+    /// Runs `body` on the records of the open span of `generation` while holding the lock, if
+    /// the span is that one and, with `recordedOnly`, recorded; `nil` otherwise.
+    @inline(__always)
+    func withOpenRecords<Result>(
+        _ generation: UInt64, recordedOnly: Bool, _ body: (inout SpanRecords) -> Result
+    ) -> Result? {
+        spanLock.lock()
+        defer { spanLock.unlock() }
+        guard isOpen(generation), !recordedOnly || state.pointee.isRecording else { return nil }
+        return body(&records.pointee)
+    }
+
     /// Whether the state belongs to the open span of `generation`; call with the lock held.
     @inline(__always)
     func isOpen(_ generation: UInt64) -> Bool {
         state.pointee.generation == generation && state.pointee.isOpen
+    }
+
+    /// Makes this the storage of a new open span; returns its generation.
+    @inline(__always)
+    func start(
+        tracer: DapperTracer, operationName: String, context: SpanContext, kind: SpanKind, startWallNanos: Int64? = nil
+    ) -> UInt64 {
+        spanLock.lock()
+        defer { spanLock.unlock() }
+        state.pointee.generation &+= 1
+        state.pointee.isOpen = true
+        // Most processes have one tracer: skip the retain and release of reassigning it.
+        if state.pointee.tracer !== tracer { state.pointee.tracer = tracer }
+        state.pointee.context = context
+        let isRecording = context.isSampled || context.isDebug
+        state.pointee.isRecording = isRecording
+        state.pointee.children = 0
+        records.pointee.start(
+            tracer: tracer, operationName: operationName, kind: kind, isRecording: isRecording, startWallNanos: startWallNanos)
+        return state.pointee.generation
     }
 }
