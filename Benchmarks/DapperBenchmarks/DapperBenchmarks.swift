@@ -49,8 +49,15 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3),
         maxIterations: 2_000
     )
+    // A million inner iterations per outer one, split over the threads: waking the threads
+    // for each outer iteration (tens of microseconds on this VM) then costs nothing measurable,
+    // as in Go's `RunParallel`, where the goroutines run the whole count without a pause; with
+    // a thousand it took a tenth or more of each sample.
     var parallel = loop
     parallel.metrics = [.wallClock, .throughput, .mallocCountTotal]
+    parallel.scalingFactor = .mega
+    parallel.maxIterations = 30
+    parallel.warmupIterations = 1
 
     // Built once, outside the measured closures (which run once per outer iteration).
     let sampledTracer = makeTracer(sampler: .always)
@@ -89,13 +96,13 @@ let benchmarks: @Sendable () -> Void = {
     // span pool. The threads are started once (ParallelRunner) and run together in each outer
     // iteration; each runs 1/N of the inner iterations.
     //
-    // How to read them: one outer iteration is `scalingFactor` (1000) inner iterations in all, so
-    // - `Throughput (# / s) (K)` is thousands of new+fork+finish+finish per second, all threads
-    //   together: 10 000 (K) is 10 M iterations/s (Go: 2.9 to 3.5 M/s on 2 cores);
+    // How to read them: one outer iteration is `scalingFactor` (a million) inner iterations in
+    // all, so
+    // - `Throughput (# / s) (M)` is millions of new+fork+finish+finish per second, all threads
+    //   together (Go: 1.45 M/s on 2 cores);
     // - `Time (wall clock) (ns) *` is the wall-clock time per inner iteration, all threads
     //   together: the inverse of the throughput.
-    // Scaling is the throughput at N threads over the throughput at 1. The figures include
-    // waking the threads once per outer iteration (a few microseconds, over 1000 iterations).
+    // Scaling is the throughput at N threads over the throughput at 1.
     for (name, threads, tracer) in [
         ("parallel-new-fork-finish-1-thread", 1, sampledTracer),
         ("parallel-new-fork-finish", 2, sampledTracer),

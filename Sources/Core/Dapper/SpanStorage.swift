@@ -25,17 +25,23 @@ final class SpanStorage: @unchecked Sendable {
     private let padding = InlineArray<11, UInt64>(repeating: 0)
 
     init() {
-        state = CacheLineMemory.allocate(SpanState.self)
+        // One allocation for both, the records on lines of their own after the state's.
+        let block = CacheLineMemory.allocate(UInt8.self, capacity: Self.recordsOffset + MemoryLayout<SpanRecords>.stride)
+        state = UnsafeMutableRawPointer(block).bindMemory(to: SpanState.self, capacity: 1)
         state.initialize(to: SpanState())
-        records = CacheLineMemory.allocate(SpanRecords.self)
+        records = (UnsafeMutableRawPointer(block) + Self.recordsOffset).bindMemory(to: SpanRecords.self, capacity: 1)
         records.initialize(to: SpanRecords())
     }
 
     deinit {
         state.deinitialize(count: 1)
-        CacheLineMemory.deallocate(state)
         records.deinitialize(count: 1)
-        CacheLineMemory.deallocate(records)
+        CacheLineMemory.deallocate(state)
+    }
+
+    /// Where the records start in the storage's block: the first cache line after the state.
+    private static var recordsOffset: Int {
+        (MemoryLayout<SpanState>.stride + CacheLineMemory.lineSize - 1) / CacheLineMemory.lineSize * CacheLineMemory.lineSize
     }
 
     /// Takes the lock. Hot paths lock explicitly so that large values (a `FinishedSpan`) are
