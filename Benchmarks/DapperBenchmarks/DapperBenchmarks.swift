@@ -2,11 +2,11 @@
 //
 //     cd Benchmarks && swift package benchmark --target DapperBenchmarks --time-units nanoseconds
 //
-// Every benchmark runs `scalingFactor` (1000) inner iterations per measured outer iteration,
-// so the figures the tool marks with `*` (wall clock, mallocs) are per inner iteration:
-// nanoseconds and allocations per loop body. `parallel-new-fork-finish` also reports
-// throughput, in thousands (`K`) of inner iterations per second. See BENCHMARKS.md for the
-// figures and the comparison with Go.
+// Every benchmark runs `scalingFactor` inner iterations (1000; a million for the parallel
+// ones) per measured outer iteration, so the figures the tool marks with `*` (wall clock,
+// mallocs) are per inner iteration: nanoseconds and allocations per loop body. The parallel
+// benchmarks also report throughput, in millions (`M`) of inner iterations per second. See
+// BENCHMARKS.md for the figures and the comparison with Go.
 
 import Benchmark
 import BenchmarkSinks
