@@ -50,6 +50,30 @@ import Testing
         #expect(listener.statistics.totalRejected == 0)
     }
 
+    /// Each span is packed where it is sent from; on a stream its length prefix is written
+    /// after it, in room left from the encoder's bound, which is closed up when the length
+    /// needs fewer bytes: sizes on both sides of one- and two-byte lengths.
+    @Test(arguments: networks)
+    func spansOfEverySizeArriveWhole(_ network: AgentDSN.Network) async throws {
+        let directory = temporaryDirectory()
+        let (listener, received) = try startListener(listenerDSN(network, directory: directory))
+        defer { listener.stop() }
+        let reporter = try AgentReporter(dsn: listener.dsn, configuration: quickConfiguration())
+        let sizes = [0, 1, 20, 40, 50, 60, 70, 80, 100, 150, 300, 16_200, 16_300, 16_400, 20_000]
+        let sent = sizes.enumerated().map { index, size in
+            var span = sampleSpan(index)
+            span.tags.append(SpanTag(key: "payload", value: .string(String(repeating: "p", count: size))))
+            return span
+        }
+        for span in sent { reporter.report(span) }
+        #expect(await received.waitFor(sent.count))
+        #expect(Set(received.spans.map(WireFields.init)) == Set(sent.map(WireFields.init)))
+        let result = await reporter.close()
+        #expect(result.pending == 0)
+        #expect(reporter.statistics.delivered == sent.count)
+        #expect(reporter.statistics.totalDropped == 0)
+    }
+
     @Test(arguments: networks)
     func noListenerAtStartIsCountedAsNotConnectedAndTheReporterRecovers(_ network: AgentDSN.Network) async throws {
         let directory = temporaryDirectory()

@@ -96,6 +96,32 @@ import Testing
         return span
     }
 
+    @Test func encodingIntoTheCallersMemoryWritesTheSameBytesWithinTheBoundItAskedFor() throws {
+        let encoder = SpanEncoder()
+        let spans = WireVectors.spans.map(\.span) + [bigSpan(logs: 0, tags: 1), bigSpan(logs: 100, tags: 10)]
+        for span in spans {
+            let (expected, expectedEncoding) = try SpanEncoder().withEncodedBytes(of: span) { (Array($0), $1) }
+            var memory = [UInt8](repeating: 0xAA, count: 64 * 1024)
+            var asked = 0
+            let (written, encoding) = try memory.withUnsafeMutableBytes { memory in
+                try encoder.encode(span) { bound in
+                    asked = bound
+                    return memory.baseAddress! + 7
+                }
+            }
+            #expect(written <= asked)
+            #expect(Array(memory[7..<(7 + written)]) == expected)
+            #expect(memory[7 + written] == 0xAA)
+            #expect(encoding == expectedEncoding)
+        }
+        #expect(throws: SpanEncodingError.self) {
+            _ = try encoder.encode(bigSpan(logs: 0, tags: 0, operationName: String(repeating: "o", count: 40_000))) { _ in
+                Issue.record("room asked for a span that does not fit")
+                return UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+            }
+        }
+    }
+
     @Test func anOversizeSpanLosesLogsFromTheEndAndIsMarked() throws {
         let span = bigSpan(logs: 100, tags: 10)
         let encoder = SpanEncoder()

@@ -74,23 +74,36 @@ final class AgentExporter: SpanExporter {
         return result
     }
 
-    /// Encodes the batch into `buffer`; returns how many spans were encoded (the others are
-    /// counted as dropped).
+    /// Encodes the batch into `buffer`, each span packed by protobuf-c where it will be sent
+    /// from; returns how many spans were encoded (the others are counted as dropped).
     private func encode(_ spans: UnsafeBufferPointer<FinishedSpan>, framed: Bool, into result: inout ExportResult) -> Int {
         var offset = 0
         var encoded = 0
         for span in spans {
+            // A stream's length prefix is known only once the span is packed: room is left
+            // for the longest prefix the encoder's bound needs, and closed up when the length
+            // turns out shorter (rarely: only when the bound and the length straddle a power
+            // of 128).
+            var prefixRoom = 0
             do {
-                try encoder.withEncodedBytes(of: span) { bytes, encoding in
-                    let needed = offset + bytes.count + (framed ? 10 : 0)
+                let (written, encoding) = try encoder.encode(span) { bound in
+                    prefixRoom = framed ? Varint.size(UInt64(bound)) : 0
+                    let needed = offset + prefixRoom + bound
                     if needed > buffer.count { grow(to: needed, keeping: offset) }
-                    let start = offset
-                    if framed { offset += Varint.write(UInt64(bytes.count), to: buffer.baseAddress! + offset) }
-                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-                    offset += bytes.count
-                    extents[encoded] = (start, offset, encoding.isTruncated)
-                    encoded += 1
+                    return buffer.baseAddress! + offset + prefixRoom
                 }
+                let start = offset
+                if framed {
+                    let prefix = Varint.size(UInt64(written))
+                    if prefix < prefixRoom {
+                        (buffer.baseAddress! + offset + prefix).copyMemory(
+                            from: buffer.baseAddress! + offset + prefixRoom, byteCount: written)
+                    }
+                    offset += Varint.write(UInt64(written), to: buffer.baseAddress! + offset)
+                }
+                offset += written
+                extents[encoded] = (start, offset, encoding.isTruncated)
+                encoded += 1
             } catch {
                 result.drop(.oversize)
             }

@@ -101,6 +101,27 @@ public final class SpanEncoder {
         of span: FinishedSpan,
         _ body: (_ bytes: UnsafeRawBufferPointer, _ encoding: SpanEncoding) -> Result
     ) throws(SpanEncodingError) -> Result {
+        let (written, encoding) = try encode(span) { bound in
+            if output.count < bound {
+                output.deallocate()
+                output = .allocate(byteCount: max(bound, output.count * 2), alignment: 16)
+            }
+            return output.baseAddress.unsafelyUnwrapped
+        }
+        return body(UnsafeRawBufferPointer(rebasing: output[..<written]), encoding)
+    }
+
+    /// Encodes `span` straight into the caller's memory, for a writer that gathers spans in
+    /// a buffer of its own (the agent exporter's datagrams): no copy out of this encoder's
+    /// output buffer. `room(bound)` returns where to write; at least `bound` bytes must be
+    /// writable there, and the encoding takes at most that many.
+    ///
+    /// - Returns: How many bytes were written, and what was dropped to fit ``maximumSize``.
+    /// - Throws: ``SpanEncodingError/oversize(size:limit:)``, as ``withEncodedBytes(of:_:)``;
+    ///   `room` is then not called.
+    package func encode(
+        _ span: FinishedSpan, into room: (_ bound: Int) -> UnsafeMutableRawPointer
+    ) throws(SpanEncodingError) -> (written: Int, encoding: SpanEncoding) {
         arena.reset()
         fill(span)
         var encoding = SpanEncoding()
@@ -112,12 +133,8 @@ public final class SpanEncoder {
             }
             bound = size
         }
-        if output.count < bound {
-            output.deallocate()
-            output = .allocate(byteCount: max(bound, output.count * 2), alignment: 16)
-        }
-        let written = dapper__trace__span__pack(message, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        return body(UnsafeRawBufferPointer(rebasing: output[..<written]), encoding)
+        let written = dapper__trace__span__pack(message, room(bound).assumingMemoryBound(to: UInt8.self))
+        return (written, encoding)
     }
 
     /// Encodes `span` into a new array.
