@@ -48,14 +48,16 @@ import Testing
 
     @Test func aConnectionThatKeepsSendingIsNotClosedAsIdle() async throws {
         var configuration = AgentListener.Configuration()
-        configuration.idleTimeout = .seconds(2)
+        // A timeout ten times the gap: under a loaded sanitizer run a gap of 400 ms has
+        // stretched past 2 s.
+        configuration.idleTimeout = .seconds(4)
         let listener = try AgentListener(dsn: AgentDSN(network: .tcp, address: "127.0.0.1:0"), configuration: configuration)
         let received = ReceivedSpans()
         try listener.start { received.handle($0) }
         defer { listener.stop() }
         let connection = try HeldConnection(listener.dsn.address)
-        // 3.2 s of sending, every 400 ms: well past the timeout, each gap well within it.
-        for index in 0..<8 {
+        // 5.2 s of sending, every 400 ms: well past the timeout, each gap well within it.
+        for index in 0..<13 {
             let span = try SpanEncoder().encode(sampleSpan(index))
             try connection.send(varint(span.count) + span)
             #expect(await received.waitFor(index + 1))

@@ -147,7 +147,6 @@ import Testing
             for task in 0..<(Self.tasks - 1) {
                 group.addTask {
                     for span in spans {
-                        // Until the finisher is past this span, or a few rounds at most.
                         for round in 0..<4 {
                             span.setTag("task", task)
                             span.setLog("round", "\(round)")
@@ -174,6 +173,15 @@ import Testing
             #expect(tags >= logs && logs >= span.references.count && span.references.count >= tags - (Self.tasks - 1))
         }
         #expect(reporter.statistics.reported == reporter.spans.count)
+        // A call that wrote into the records after the finish had emptied them would have left
+        // something behind for the storage's next span.
+        for span in spans {
+            guard let storage = span.storage else { continue }
+            storage.lock()
+            let records = storage.records.pointee
+            storage.unlock()
+            #expect(records.tags.isEmpty && records.logs.isEmpty && records.references.isEmpty)
+        }
     }
 
     /// While spans are started and finished on every thread (so storages are recycled all the

@@ -21,6 +21,16 @@ import Testing
         span.tags.withBuffers { shared, _ in shared.baseAddress.map(UnsafeRawPointer.init) }
     }
 
+    private func address(_ string: String) -> UnsafeRawPointer? {
+        var string = string
+        return string.withUTF8 { $0.baseAddress.map(UnsafeRawPointer.init) }
+    }
+
+    private func text(_ value: SpanTagValue?) -> String {
+        if case .string(let text)? = value { return text }
+        return ""
+    }
+
     @Test func spansFinishedOnTwoThreadsCarryTheTracersValuesInTheirOwnCopies() throws {
         let reporter = InMemoryReporter()
         // Longer than 15 bytes: strings with storage of their own, not inline ones.
@@ -40,6 +50,14 @@ import Testing
         #expect(spans[0].tags.sharedIdentity == spans[1].tags.sharedIdentity)
         #expect(sharedAddress(spans[0]) != sharedAddress(spans[1]))
         #expect(sharedAddress(spans[0]) != tracer.sharedTags(.server).withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) })
+        // The strings too: sharing a string shares its reference count.
+        let serviceNames = Set([address(spans[0].serviceName), address(spans[1].serviceName), address(tracer.serviceName)])
+        #expect(serviceNames.count == 3)
+        let hostnames = Set([
+            address(text(spans[0].tag("hostname"))), address(text(spans[1].tag("hostname"))),
+            address(text(tracer.defaultTags[0].value)),
+        ])
+        #expect(hostnames.count == 3)
     }
 
     @Test func spansOfOneThreadShareItsCopy() {
@@ -66,7 +84,7 @@ import Testing
         #expect(!identities.contains(0))
     }
 
-    @Test func aThreadFinishingSpansOfMoreTracersThanItKeepsStillReportsEachTracersOwnValues() {
+    @Test func aThreadFinishingSpansOfMoreTracersThanItKeepsCopiesOfStillReportsEachTracersValues() {
         let reporter = InMemoryReporter()
         let count = ThreadTracerCopies.capacity + 3
         let tracers = (0..<count).map { index in
@@ -86,6 +104,11 @@ import Testing
             #expect(span.tag("index") == .int(Int64(index)))
             #expect(span.tags.sharedIdentity == tracers[index].sharedTagsIdentity(.server))
         }
+    }
+
+    @Test func everyKindFitsInThePrefixIdentitysThreeLowBits() {
+        #expect(SpanKind.allCases.count <= 8)
+        #expect(SpanKind.allCases.allSatisfy { $0.rawValue < 8 })
     }
 
     @Test func aDistinctCopyOfAStringHasStorageOfItsOwn() {

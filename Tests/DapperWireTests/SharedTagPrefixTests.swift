@@ -44,7 +44,7 @@ import Testing
         #expect(encoded == [first[0].tags.sharedPrefix])
         #expect(cache.count == first[0].tags.sharedPrefix.count)
 
-        // Equal tags from another tracer are another array: encoded again, then cached.
+        // Equal tags from another tracer have another identity: encoded again, then cached.
         for span in second { #expect(update(&cache, span, encoded: &encoded)) }
         #expect(encoded.count == 2)
         #expect(update(&cache, first[0], encoded: &encoded))

@@ -5,9 +5,9 @@
 /// that thread's core (false sharing): two threads ran at 1.7 times one thread with span
 /// state allocated plainly, 2.0 times once it was not (BENCHMARKS.md, "Scaling").
 enum CacheLineMemory {
-    /// The line size of the x86-64 and arm64 cores this runs on (128 on Apple silicon, where
-    /// 64 still keeps apart the fields that matter, which sit at the start of a value).
-    static let lineSize = 64
+    /// Two 64-byte lines: x86-64 cores prefetch lines in adjacent pairs, so a neighbour in the
+    /// other half of a pair still contends; 128 is also Apple silicon's line.
+    static let lineSize = 128
 
     /// Uninitialised memory for `capacity` values of `T`, on lines of its own; free it with
     /// ``deallocate(_:)``.

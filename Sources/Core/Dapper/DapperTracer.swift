@@ -20,8 +20,9 @@ public final class DapperTracer: Tracer {
     /// This tracer's number in the process, from 1: an identity that, unlike its address, no
     /// later tracer takes.
     let serial: UInt64
-    /// The default tags followed by each kind's `span.kind` tag, indexed by `SpanKind`: every
-    /// span shares one of these arrays instead of copying the tags.
+    /// The default tags followed by each kind's `span.kind` tag, indexed by `SpanKind`: what
+    /// each thread copies once (`ThreadTracerCopies`) for the spans it finishes, instead of
+    /// copying the tags per span.
     private let sharedTagsByKind: [[SpanTag]]
 
     /// Creates a tracer.
@@ -150,7 +151,8 @@ public final class DapperTracer: Tracer {
     func sharedTags(_ kind: SpanKind) -> [SpanTag] { sharedTagsByKind[kind.rawValue] }
 
     /// What identifies the tag prefix of `kind` (``SpanTags/sharedIdentity``), in every
-    /// thread's copy of it: never 0, and no other tracer's.
+    /// thread's copy of it: never 0, and no other tracer's or kind's while `SpanKind` has at
+    /// most 8 cases (a test holds it to that).
     @inline(__always)
     func sharedTagsIdentity(_ kind: SpanKind) -> UInt64 { serial << 3 | UInt64(kind.rawValue) }
 

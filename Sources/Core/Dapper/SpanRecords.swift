@@ -3,8 +3,8 @@
 /// Apart from ``SpanState`` so that the finishing call, once it has marked the span finished
 /// under the lock, reads and recycles these without holding it: no other call touches them
 /// after the finish (each first finds the span finished in the state), and the thread sanitizer
-/// tells accesses to separate allocations apart, where it sees any access to one struct
-/// through a pointer as an access to all of it.
+/// tells accesses at separate addresses apart, where it sees any access to one struct through
+/// a pointer as an access to all of it.
 struct SpanRecords {
     var operationName = ""
     var kind = SpanKind.internal

@@ -15,14 +15,18 @@ final class SpanStorage: @unchecked Sendable {
     private let spanLock = SpanLock()
     /// What any handle may read; touch it only while holding the lock.
     let state: UnsafeMutablePointer<SpanState>
-    /// What the open span records; touch it only while holding the lock, on the open span.
+    /// What the open span records; touch it only while holding the lock, on the open span,
+    /// except in the call that finished the span (see above).
     let records: UnsafeMutablePointer<SpanRecords>
     /// Keeps the next storage's reference count and lock off the cache line of this one's:
     /// storages are allocated one after another, and two threads each using one of two
     /// neighbours would otherwise both write one line (see `CacheLineMemory`). The fields
     /// written per span (reference count, lock) sit in an object's first 32 bytes; this makes
-    /// the object 128 bytes long, so the next object's first 32 start two lines further.
-    private let padding = InlineArray<11, UInt64>(repeating: 0)
+    /// the object 128 bytes long (144 with malloc's header), so the next object's first 32
+    /// bytes lie in another 128-byte pair of lines.
+    // A tuple rather than `InlineArray`, which needs Swift 6.2; the package supports 6.1.
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {
         // One allocation for both, the records on lines of their own after the state's.

@@ -1,5 +1,5 @@
-/// The tags of a span: the tracer's default tags and the `span.kind` tag, shared by every span
-/// of the tracer, then the span's own tags.
+/// The tags of a span: the tracer's default tags and the `span.kind` tag, shared by the spans
+/// of the tracer that one thread finishes, then the span's own tags.
 ///
 /// A `RandomAccessCollection` of ``SpanTag``, in that order. Sharing the common prefix means
 /// that starting a span copies no tags.
@@ -11,7 +11,7 @@ public struct SpanTags: Sendable, Hashable, RandomAccessCollection, ExpressibleB
     /// Which tracer's prefix of which kind `shared` is, whatever thread's copy of it this is;
     /// 0 when unknown (then only the array itself identifies the prefix). Encoders that keep
     /// the encoding of a prefix compare this.
-    @usableFromInline package private(set) var sharedIdentity: UInt64 = 0
+    package private(set) var sharedIdentity: UInt64 = 0
 
     /// Creates tags from an array.
     public init(_ tags: [SpanTag]) {

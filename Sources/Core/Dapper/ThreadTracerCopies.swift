@@ -16,11 +16,13 @@ struct ThreadTracerCopies {
         let sharedTags: [[SpanTag]]
     }
 
-    /// The copies of the tracers this thread finished spans of most recently; few, because a
-    /// process has few tracers, and a tracer that is evicted only costs a new copy.
+    /// The copies of the tracers this thread finished spans of most recently.
     private var entries: [Entry] = []
     private var nextEviction = 0
-    static let capacity = 4
+    /// A process has few tracers at a time; a new one takes the place of the entry made
+    /// longest ago (a tracer that is gone, as a rule). A thread that cycles through more live
+    /// tracers than this copies anew on their finishes: correct, only slower.
+    static let capacity = 8
 
     /// This thread's copies of `tracer`'s service name and of its tag prefix for `kind`, made
     /// on the tracer's first span on this thread.
@@ -35,13 +37,16 @@ struct ThreadTracerCopies {
     /// Copies `tracer`'s values; returns the index of their entry.
     @inline(never)
     private mutating func add(_ tracer: DapperTracer) -> Int {
-        let entry = Entry(
-            tracerSerial: tracer.serial,
-            serviceName: Self.distinctCopy(of: tracer.serviceName),
-            sharedTags: SpanKind.allCases.map { kind in
-                tracer.sharedTags(kind).map { SpanTag(key: Self.distinctCopy(of: $0.key), value: Self.distinctCopy(of: $0.value)) }
+        // Each default tag once: every kind's prefix starts with the same default tags.
+        let defaults = tracer.defaultTags.map { SpanTag(key: Self.distinctCopy(of: $0.key), value: Self.distinctCopy(of: $0.value)) }
+        let sharedTags = SpanKind.allCases.map { kind in
+            let prefix = tracer.sharedTags(kind)
+            return defaults + prefix[defaults.count...].map {
+                SpanTag(key: Self.distinctCopy(of: $0.key), value: Self.distinctCopy(of: $0.value))
             }
-        )
+        }
+        let entry = Entry(
+            tracerSerial: tracer.serial, serviceName: Self.distinctCopy(of: tracer.serviceName), sharedTags: sharedTags)
         guard entries.count == Self.capacity else {
             entries.append(entry)
             return entries.count - 1
