@@ -255,6 +255,50 @@ import Testing
         #expect(failures.isEmpty, "\(failures.count) failures: \(failures.prefix(5))")
     }
 
+    /// The full form (three 16-digit fields, flags of 1 or 2 digits) has a path of its own,
+    /// with fixed places for the colons: every byte of such texts replaced by bytes that
+    /// matter there (a colon, digits of both cases, the bytes around the digit ranges).
+    @Test func theFastParserAgreesWithTheReferenceOnFullFormTextsWithEveryByteChanged() {
+        var generator = SplitMix64(seed: 0x7E47_0005)
+        let replacements: [UInt8] = Array(":0Ff9aA/@`gG".utf8) + [0x00, 0x80, 0xB0, 0xE6, 0xFF]
+        var failures: [String] = []
+        var accepted = 0
+        var inputs = 0
+        func check(_ input: [UInt8]) {
+            inputs += 1
+            let want = Self.referenceParse(input)
+            if case .success = want { accepted += 1 }
+            let got = Self.parse(input)
+            if got != want { failures.append("\(String(decoding: input, as: UTF8.self)): \(got), reference \(want)") }
+        }
+        for round in 0..<60 {
+            // 16 digits: the top digit nonzero, or a leading zero written out now and then.
+            func field() -> String {
+                let value = generator.next() | 1 << 60
+                let text = String(value, radix: 16)
+                return round % 5 == 0 ? "0" + text.dropFirst() : text
+            }
+            let flags = String(generator.next() % (round % 3 == 0 ? 0x1000 : 0x100), radix: 16)
+            var text = [field(), field(), field(), flags].joined(separator: ":")
+            if round % 4 == 1 { text = text.uppercased() }
+            let bytes = Array(text.utf8)
+            check(bytes)
+            for position in bytes.indices {
+                for replacement in replacements {
+                    var changed = bytes
+                    changed[position] = replacement
+                    check(changed)
+                }
+            }
+            check(Array(bytes.dropLast()))
+            check(bytes + [UInt8(ascii: "0")])
+        }
+        #expect(inputs > 50_000)
+        #expect(accepted > 10_000, "the inputs reach the accepting side")
+        #expect(inputs - accepted > 10_000, "and the rejecting side")
+        #expect(failures.isEmpty, "\(failures.count) failures: \(failures.prefix(5))")
+    }
+
     /// Every input up to 20 bytes made of the bytes the parser distinguishes: every answer
     /// that depends on where a field ends, on both sides of the 8-byte boundary.
     @Test func theFastParserAgreesWithTheReferenceOnShortInputsOfEveryShape() {
