@@ -77,7 +77,8 @@ func hostileLogCount() -> Int {
     return count
 }
 
-private func seconds() -> Double {
+/// Seconds on the monotonic clock (shared with the scaling probe).
+func seconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

@@ -3,27 +3,18 @@
 // (what the host itself gives a second thread), for comparing changes in seconds; the figures
 // to report come from DapperBenchmarks. `CallgrindLoops scaling <iterations per thread>`.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import BenchmarkWorkloads
 @_spi(Benchmarks) import Dapper
 import Dispatch
-
-private func nowNanos() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-}
 
 /// The best of `rounds` runs of `body(iterations)` on each of `threads` threads at once, in
 /// millions of iterations per second over all threads.
 private func throughput(threads: Int, iterations: Int, rounds: Int, _ body: @Sendable (Int) -> Void) -> Double {
     var best = 0.0
     for _ in 0..<rounds {
-        let start = nowNanos()
+        let start = seconds()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in body(iterations) }
-        best = max(best, Double(threads * iterations) / Double(nowNanos() - start) * 1000)
+        best = max(best, Double(threads * iterations) / (seconds() - start) / 1e6)
     }
     return best
 }

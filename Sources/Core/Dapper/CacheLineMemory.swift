@@ -12,8 +12,14 @@ enum CacheLineMemory {
     /// Uninitialised memory for `capacity` values of `T`, on lines of its own; free it with
     /// ``deallocate(_:)``.
     static func allocate<T>(_ type: T.Type, capacity: Int = 1) -> UnsafeMutablePointer<T> {
-        let size = (MemoryLayout<T>.stride * capacity + lineSize - 1) / lineSize * lineSize
+        let size = wholeLines(MemoryLayout<T>.stride * capacity)
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: lineSize).bindMemory(to: T.self, capacity: capacity)
+    }
+
+    /// `byteCount` rounded up to whole lines.
+    @inline(__always)
+    static func wholeLines(_ byteCount: Int) -> Int {
+        (byteCount + lineSize - 1) / lineSize * lineSize
     }
 
     static func deallocate<T>(_ pointer: UnsafeMutablePointer<T>) {

@@ -132,12 +132,7 @@ public struct DapperSpan: Trace, Hashable {
 
     @usableFromInline
     func record(_ tag: SpanTag) {
-        guard let storage else { return }
-        storage.lock()
-        if storage.isOpen(generation) && storage.state.pointee.isRecording {
-            storage.records.pointee.appendTag(tag)
-        }
-        storage.unlock()
+        _ = storage?.withOpenRecords(generation, recordedOnly: true) { $0.appendTag(tag) }
     }
 
     @discardableResult

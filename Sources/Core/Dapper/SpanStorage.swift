@@ -44,9 +44,7 @@ final class SpanStorage: @unchecked Sendable {
     }
 
     /// Where the records start in the storage's block: the first cache line after the state.
-    private static var recordsOffset: Int {
-        (MemoryLayout<SpanState>.stride + CacheLineMemory.lineSize - 1) / CacheLineMemory.lineSize * CacheLineMemory.lineSize
-    }
+    private static var recordsOffset: Int { CacheLineMemory.wholeLines(MemoryLayout<SpanState>.stride) }
 
     /// Takes the lock. Hot paths lock explicitly so that large values (a `FinishedSpan`) are
     /// built in place rather than returned through a closure's generic result.

@@ -38,12 +38,9 @@ struct ThreadTracerCopies {
     @inline(never)
     private mutating func add(_ tracer: DapperTracer) -> Int {
         // Each default tag once: every kind's prefix starts with the same default tags.
-        let defaults = tracer.defaultTags.map { SpanTag(key: Self.distinctCopy(of: $0.key), value: Self.distinctCopy(of: $0.value)) }
+        let defaults = tracer.defaultTags.map(Self.distinctCopy(of:))
         let sharedTags = SpanKind.allCases.map { kind in
-            let prefix = tracer.sharedTags(kind)
-            return defaults + prefix[defaults.count...].map {
-                SpanTag(key: Self.distinctCopy(of: $0.key), value: Self.distinctCopy(of: $0.value))
-            }
+            defaults + tracer.sharedTags(kind)[defaults.count...].map(Self.distinctCopy(of:))
         }
         let entry = Entry(
             tracerSerial: tracer.serial, serviceName: Self.distinctCopy(of: tracer.serviceName), sharedTags: sharedTags)
@@ -69,8 +66,8 @@ struct ThreadTracerCopies {
         }
     }
 
-    static func distinctCopy(of value: SpanTagValue) -> SpanTagValue {
-        if case .string(let string) = value { return .string(distinctCopy(of: string)) }
-        return value
+    static func distinctCopy(of tag: SpanTag) -> SpanTag {
+        guard case .string(let value) = tag.value else { return SpanTag(key: distinctCopy(of: tag.key), value: tag.value) }
+        return SpanTag(key: distinctCopy(of: tag.key), value: .string(distinctCopy(of: value)))
     }
 }
